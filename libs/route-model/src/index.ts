@@ -1,0 +1,2 @@
+// @signalbox/route-model: the only import path of this package.
+export * from "./model/types.js";
