@@ -1,0 +1,2 @@
+// @signalbox/backoff/testing: test doubles for the Clock.
+export * from "./manual-clock.js";
