@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm start`: starts the demo stack, prints where it is, and stops every process
+// on Ctrl-C (or when one of them dies).
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEMO_HOST, startStack } from "./stack.js";
+
+const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+process.stdout.write("Starting Signalbox: nats, watcher, health, router, two demo backends with agents...\n");
+try {
+  const stack = await startStack({ rootDir, env: process.env });
+  process.stdout.write(
+    [
+      "",
+      "Signalbox is up.",
+      `  router       ${stack.routerUrl}`,
+      `  try          curl -H 'Host: ${DEMO_HOST}' ${stack.routerUrl}/`,
+      `  admin        ${stack.adminUrl}/routes  ${stack.adminUrl}/metrics  ${stack.adminUrl}/explain?url=http://${DEMO_HOST}/`,
+      `  health gRPC  ${stack.grpcAddress}`,
+      `  control      NATS_URL=${stack.natsUrl} npx signalbox query`,
+      `  logs         ${stack.logDir}`,
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+  let stopping = false;
+  const shutdown = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${reason}: stopping every process...\n`);
+    await stack.stop();
+    process.stdout.write("stopped.\n");
+    process.exit(code);
+  };
+  process.once("SIGINT", () => void shutdown("Ctrl-C", 0));
+  process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
+  void stack.firstExit.then((service) =>
+    shutdown(`${service.name} exited unexpectedly (see ${service.logFile})`, 1),
+  );
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,45 @@
+// Polling waits used while the stack comes up: a URL answering as expected, or a
+// command succeeding, each bounded by a deadline with the last failure in the error.
+import { setTimeout as delay } from "node:timers/promises";
+import { request } from "undici";
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  what: string;
+}
+
+/** Retries `attempt` until it resolves to a value other than undefined, or times out. */
+export async function waitFor<T>(attempt: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError = "no answer yet";
+  for (;;) {
+    try {
+      const value = await attempt();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}: ${lastError}`);
+    }
+    await delay(options.intervalMs ?? 200);
+  }
+}
+
+/** Waits until `url` answers `status` (with an optional Host header); returns the body. */
+export function waitForHttp(
+  url: string,
+  options: WaitOptions & { status?: number; host?: string },
+): Promise<string> {
+  return waitFor(async () => {
+    const res = await request(url, {
+      headers: options.host ? { host: options.host } : {},
+      headersTimeout: 2_000,
+      bodyTimeout: 2_000,
+    });
+    const body = await res.body.text();
+    if (res.statusCode !== (options.status ?? 200)) throw new Error(`${url} answered ${res.statusCode} ${body.trim()}`);
+    return body;
+  }, options);
+}
