@@ -1,0 +1,137 @@
+// The agent's configuration: environment variables -> AgentConfig, each mistake a
+// ConfigError naming the variable and its value (the CLI prints it and exits 2).
+import { randomUUID } from "node:crypto";
+import type { Location } from "@signalbox/route-model";
+import { ConfigError } from "./errors.js";
+import { parseLabels } from "./labels.js";
+import { parseLocation } from "./location.js";
+
+export interface AgentConfig {
+  /** AGENT_BACKEND: host:port of the paired backend (`[::1]:8080` for IPv6). */
+  backend: string;
+  /** AGENT_SERVICE: the backend's service name; the token must be valid for it. */
+  service: string;
+  /** AGENT_LABELS. */
+  labels: Record<string, string>;
+  /** AGENT_TOKEN: the secret printed by `signalbox token create`. */
+  token: string;
+  /** AGENT_LOCATION. */
+  location?: Location;
+  /** AGENT_WEIGHT: relative share within a route for round-robin. */
+  weight?: number;
+  /** AGENT_HEARTBEAT_MS; the watcher may ask for a shorter interval in its reply. */
+  heartbeatMs: number;
+  /** AGENT_HEALTH_PATH: GET http://<backend><path>; not 2xx/3xx reports state `down`. */
+  healthPath?: string;
+  /** AGENT_CONCURRENCY: in-flight requests that count as load 100. */
+  concurrency: number;
+  /** DRAIN_TIMEOUT_MS: the longest a drain waits for in-flight requests to end. */
+  drainTimeoutMs: number;
+  /** AGENT_INSTANCE_ID: makes the backend id; default a random id per agent process. */
+  instanceId: string;
+  /** The NATS_* variables, handed to @signalbox/bus connectNats. */
+  natsEnv: Record<string, string | undefined>;
+  /** LOG_LEVEL. */
+  logLevel: string;
+  /** `signalbox agent -- <command...>`: run the backend as a child (set by the CLI, not the env). */
+  command?: string[];
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Reads only the variables listed in HELP; throws ConfigError on the first bad one. */
+export function loadConfig(env: Record<string, string | undefined>): AgentConfig {
+  const config: AgentConfig = {
+    backend: parseAddress("AGENT_BACKEND", required(env, "AGENT_BACKEND")),
+    service: required(env, "AGENT_SERVICE"),
+    labels: fromResult("AGENT_LABELS", env.AGENT_LABELS, parseLabels(env.AGENT_LABELS ?? "")),
+    token: required(env, "AGENT_TOKEN"),
+    heartbeatMs: integer(env, "AGENT_HEARTBEAT_MS", 2000, 10),
+    concurrency: integer(env, "AGENT_CONCURRENCY", 100, 1),
+    drainTimeoutMs: integer(env, "DRAIN_TIMEOUT_MS", 30_000, 0),
+    instanceId: instanceId(env.AGENT_INSTANCE_ID),
+    natsEnv: Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("NATS_"))),
+    logLevel: logLevel(env.LOG_LEVEL),
+  };
+  const location = optional(env, "AGENT_LOCATION");
+  if (location !== undefined)
+    config.location = fromResult("AGENT_LOCATION", location, parseLocation(location));
+  const weight = optional(env, "AGENT_WEIGHT");
+  if (weight !== undefined) config.weight = parseWeight(weight);
+  const healthPath = optional(env, "AGENT_HEALTH_PATH");
+  if (healthPath !== undefined) {
+    if (!healthPath.startsWith("/"))
+      throw new ConfigError("AGENT_HEALTH_PATH", healthPath, 'does not start with "/"');
+    config.healthPath = healthPath;
+  }
+  return config;
+}
+
+function optional(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function required(env: Record<string, string | undefined>, name: string): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigError(name, env[name], "is required");
+  return value;
+}
+
+function fromResult<T>(
+  name: string,
+  text: string | undefined,
+  result: { ok: true; value: T } | { ok: false; reason: string },
+): T {
+  if (!result.ok) throw new ConfigError(name, text, result.reason);
+  return result.value;
+}
+
+/** `host:port` with a port in 1..65535; an IPv6 host must be bracketed (`[::1]:8080`). */
+export function parseAddress(name: string, text: string): string {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65_535) {
+    throw new ConfigError(name, text, "is not host:port (IPv6 as [::1]:8080) with a port in 1..65535");
+  }
+  return text;
+}
+
+function integer(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
+  const text = optional(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(name, text, `is not a whole number >= ${min}`);
+  }
+  return value;
+}
+
+function parseWeight(text: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || value > 10_000) {
+    throw new ConfigError("AGENT_WEIGHT", text, "is not a number in 0..10000");
+  }
+  return value;
+}
+
+function instanceId(text: string | undefined): string {
+  const value = text?.trim();
+  if (value === undefined || value === "") return randomUUID();
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(value)) {
+    throw new ConfigError("AGENT_INSTANCE_ID", text, "is not 1..128 characters of [A-Za-z0-9_-]");
+  }
+  return value;
+}
+
+function logLevel(text: string | undefined): string {
+  const value = text?.trim() || "info";
+  if (!LOG_LEVELS.includes(value))
+    throw new ConfigError("LOG_LEVEL", text, `is not one of ${LOG_LEVELS.join(", ")}`);
+  return value;
+}

@@ -1,0 +1,41 @@
+// Coded errors of the agent: callers (the CLI) branch on `code`, tests assert on the data fields.
+
+/** An environment variable is missing or malformed; names the variable and the value. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "SB_CONFIG";
+  constructor(
+    readonly variable: string,
+    readonly value: string | undefined,
+    reason: string,
+  ) {
+    super(`${variable}${value === undefined ? "" : ` "${value}"`} ${reason}`);
+  }
+}
+
+/** Why the watcher refused this agent (agent.register or agent.heartbeat reply). */
+export type RejectCode = "unknown" | "revoked" | "expired" | "wrong-service" | "invalid";
+
+/** The watcher refused the agent's token or request: the agent must exit 1 and say why. */
+export class AgentRejectedError extends Error {
+  override readonly name = "AgentRejectedError";
+  readonly code = "SB_AGENT_REJECTED";
+  constructor(
+    readonly reason: RejectCode,
+    readonly detail: string,
+  ) {
+    super(`watcher rejected the agent (${reason}): ${detail}`);
+  }
+}
+
+/** The backend command (`signalbox agent -- <command>`) could not be started. */
+export class ChildStartError extends Error {
+  override readonly name = "ChildStartError";
+  readonly code = "SB_AGENT_CHILD_START";
+  constructor(
+    readonly command: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`cannot start backend command ${JSON.stringify(command)}`, options);
+  }
+}
