@@ -1,0 +1,98 @@
+// The agent protocol (agent <-> watcher, all request/reply; contract: ARCHITECTURE.md "NATS"):
+//   agent.register               { token, service, address, labels, location?, weight?, instanceId }
+//                                -> { ok: true, backendId, heartbeatIntervalMs } | { ok: false, error }
+//   agent.heartbeat.<backendId>  { backendId, state, load, rps, inFlight, at } -> { ok: true } | { ok: false, error }
+//   agent.deregister             { backendId, instanceId } -> { ok: true, removed } | { ok: false, error }
+// The backend id is the watcher's, stable for one (service, instanceId), so registering again
+// (after a NATS restart) replaces the backend. The watcher re-checks the token at every
+// heartbeat; a rejection (`unknown`, `revoked`, `expired`, `wrong-service`, `invalid`) means
+// the agent exits 1, while `not-registered` (expired after 3 missed heartbeats, or a watcher
+// restart) means "register again". Three missed intervals remove the backend.
+import { z } from "zod";
+
+/** Agent-chosen id of one agent process: `[A-Za-z0-9_-]`, 1..128 characters. */
+export const AGENT_INSTANCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A registration or heartbeat refused for good: the agent logs `message` and exits 1. */
+export const agentRejectCodes = ["unknown", "revoked", "expired", "wrong-service", "invalid"] as const;
+export type AgentRejectCode = (typeof agentRejectCodes)[number];
+
+const rejection = z.object({ code: z.enum(agentRejectCodes), message: z.string() });
+
+const location = z
+  .object({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+    cityName: z.string(),
+    countryCode: z.string(),
+    countryName: z.string(),
+    continentCode: z.string(),
+    continentName: z.string(),
+    regionCode: z.string(),
+    regionName: z.string(),
+  })
+  .partial();
+
+export const agentRegisterRequestSchema = z.object({
+  /** The secret printed by `signalbox token create`. */
+  token: z.string().min(1),
+  service: z.string().min(1),
+  /** host:port of the paired backend; the watcher validates it as a Backend address. */
+  address: z.string().min(1),
+  labels: z.record(z.string(), z.string()),
+  location: location.optional(),
+  weight: z.number().min(0).max(10_000).optional(),
+  instanceId: z.string().regex(AGENT_INSTANCE_ID),
+});
+export type AgentRegisterRequest = z.infer<typeof agentRegisterRequestSchema>;
+
+export const agentRegisterReplySchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    backendId: z.string().min(1),
+    /** The watcher expects a heartbeat at least this often; 3 missed intervals remove the backend. */
+    heartbeatIntervalMs: z.number().int().positive(),
+  }),
+  z.object({ ok: z.literal(false), error: rejection }),
+]);
+export type AgentRegisterReply = z.infer<typeof agentRegisterReplySchema>;
+
+export const agentHeartbeatSchema = z.object({
+  backendId: z.string().min(1),
+  /** `draining` and `down` stay in the table but get no new requests. */
+  state: z.enum(["up", "draining", "down"]),
+  /** 0..100, as the agent measures it (apps/agent/src/load-sampler.ts). */
+  load: z.number().min(0).max(100),
+  rps: z.number().nonnegative(),
+  inFlight: z.number().int().nonnegative(),
+  /** Epoch ms on the agent's clock. */
+  at: z.number().int().nonnegative(),
+});
+export type AgentHeartbeat = z.infer<typeof agentHeartbeatSchema>;
+
+export const agentHeartbeatReplySchema = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true) }),
+  z.object({
+    ok: z.literal(false),
+    error: z.object({ code: z.enum([...agentRejectCodes, "not-registered"]), message: z.string() }),
+  }),
+]);
+export type AgentHeartbeatReply = z.infer<typeof agentHeartbeatReplySchema>;
+
+export const agentDeregisterRequestSchema = z.object({
+  backendId: z.string().min(1),
+  /** Must match the registration's: an id seen in the table is not enough to remove a backend. */
+  instanceId: z.string().regex(AGENT_INSTANCE_ID),
+});
+export type AgentDeregisterRequest = z.infer<typeof agentDeregisterRequestSchema>;
+
+export const agentDeregisterReplySchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    /** False when the watcher did not hold the backend (already expired): deregistering is idempotent. */
+    removed: z.boolean(),
+  }),
+  /** `invalid`: a malformed request, or an instanceId that is not the registration's. */
+  z.object({ ok: z.literal(false), error: rejection }),
+]);
+export type AgentDeregisterReply = z.infer<typeof agentDeregisterReplySchema>;
