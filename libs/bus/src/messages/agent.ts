@@ -1,5 +1,5 @@
 // The agent protocol (agent <-> watcher, all request/reply; contract: ARCHITECTURE.md "NATS"):
-//   agent.register               { token, service, address, labels, location?, weight?, instanceId }
+//   agent.register               { token, service, address, labels, location?, weight?, instanceId, state? }
 //                                -> { ok: true, backendId, heartbeatIntervalMs } | { ok: false, error }
 //   agent.heartbeat.<backendId>  { backendId, state, load, rps, inFlight, at } -> { ok: true } | { ok: false, error }
 //   agent.deregister             { backendId, instanceId } -> { ok: true, removed } | { ok: false, error }
@@ -43,6 +43,8 @@ export const agentRegisterRequestSchema = z.object({
   location: location.optional(),
   weight: z.number().min(0).max(10_000).optional(),
   instanceId: z.string().regex(AGENT_INSTANCE_ID),
+  /** The backend's state at registration (a failing local health check: `down`); default `up`. */
+  state: z.enum(["up", "draining", "down"]).optional(),
 });
 export type AgentRegisterRequest = z.infer<typeof agentRegisterRequestSchema>;
 

@@ -1,0 +1,112 @@
+// The agent provider's state: the backends agents registered, each with the token it
+// was accepted with and an expiry timer that a heartbeat pushes back; no I/O, time from
+// the injected Clock so tests expire an agent by advancing a ManualClock.
+import { createHash } from "node:crypto";
+import type { Clock, TimerHandle } from "@signalbox/backoff";
+import type { Backend, BackendState } from "@signalbox/route-model";
+
+interface AgentEntry {
+  backend: Backend;
+  tokenId: string;
+  instanceId: string;
+  timer: TimerHandle;
+}
+
+/** What a heartbeat may change on a registered backend. */
+export interface HeartbeatUpdate {
+  state: BackendState;
+  load: number;
+  rps: number;
+}
+
+export interface AgentRegistry {
+  /**
+   * Adds or replaces the backend with `backend.id` and (re)starts its expiry. A
+   * replacement keeps the first `connectedAt`: the backend never left the table.
+   */
+  register(backend: Backend, tokenId: string, instanceId: string): void;
+  /** Pushes back the expiry and applies `update`; false when the id is not registered. */
+  heartbeat(backendId: string, update: HeartbeatUpdate): boolean;
+  /** Removes the backend; false when it was not registered. */
+  remove(backendId: string): boolean;
+  get(backendId: string): { backend: Backend; tokenId: string; instanceId: string } | undefined;
+  /** Every registered backend, ordered by id. */
+  backends(): Backend[];
+  /** Stops every expiry timer (the provider is stopping). */
+  clear(): void;
+}
+
+/**
+ * The id of an agent's backend: stable for one (service, instanceId), so an agent that
+ * registers again (NATS restart, watcher restart) replaces its backend instead of adding one.
+ */
+export function agentBackendId(service: string, instanceId: string): string {
+  const digest = createHash("sha256").update(`${service}\n${instanceId}`).digest("hex");
+  return `agent-${digest.slice(0, 16)}`;
+}
+
+/**
+ * A backend not heard from for `expiryMs` (missed heartbeats x interval) is removed;
+ * `onChange` runs after every change visible in the table (not after a heartbeat that
+ * changes nothing), `onExpire` after an expiry.
+ */
+export function createAgentRegistry(opts: {
+  clock: Clock;
+  expiryMs: number;
+  onChange: () => void;
+  onExpire?: (backend: Backend) => void;
+}): AgentRegistry {
+  const entries = new Map<string, AgentEntry>();
+
+  const startExpiry = (backendId: string): TimerHandle =>
+    opts.clock.setTimeout(() => {
+      const entry = entries.get(backendId);
+      if (!entry) return;
+      entries.delete(backendId);
+      opts.onExpire?.(entry.backend);
+      opts.onChange();
+    }, opts.expiryMs);
+
+  return {
+    register(backend, tokenId, instanceId) {
+      const previous = entries.get(backend.id);
+      if (previous) opts.clock.clearTimeout(previous.timer);
+      const next = previous ? { ...backend, connectedAt: previous.backend.connectedAt } : backend;
+      entries.set(backend.id, { backend: next, tokenId, instanceId, timer: startExpiry(backend.id) });
+      opts.onChange();
+    },
+    heartbeat(backendId, update) {
+      const entry = entries.get(backendId);
+      if (!entry) return false;
+      opts.clock.clearTimeout(entry.timer);
+      entry.timer = startExpiry(backendId);
+      const { backend } = entry;
+      if (backend.state === update.state && backend.load === update.load && backend.rps === update.rps)
+        return true;
+      entry.backend = { ...backend, ...update };
+      opts.onChange();
+      return true;
+    },
+    remove(backendId) {
+      const entry = entries.get(backendId);
+      if (!entry) return false;
+      opts.clock.clearTimeout(entry.timer);
+      entries.delete(backendId);
+      opts.onChange();
+      return true;
+    },
+    get(backendId) {
+      const entry = entries.get(backendId);
+      return entry && { backend: entry.backend, tokenId: entry.tokenId, instanceId: entry.instanceId };
+    },
+    backends() {
+      return [...entries.values()]
+        .map((entry) => entry.backend)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+    clear() {
+      for (const entry of entries.values()) opts.clock.clearTimeout(entry.timer);
+      entries.clear();
+    },
+  };
+}
