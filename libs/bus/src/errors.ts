@@ -1,0 +1,69 @@
+// Coded errors of @signalbox/bus: callers branch on `code`, tests assert on the data fields.
+
+/** An environment variable has a value the bus cannot use; names the variable and the value. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "SB_CONFIG";
+  constructor(
+    readonly variable: string,
+    readonly value: string | undefined,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${variable}=${JSON.stringify(value ?? "")} ${reason}`, options);
+  }
+}
+
+/** A service token (`%XX` encoded name) does not decode; names the token and the offset. */
+export class ServiceTokenError extends Error {
+  override readonly name = "ServiceTokenError";
+  readonly code = "SB_SERVICE_TOKEN";
+  constructor(
+    readonly token: string,
+    readonly position: number,
+    reason: string,
+  ) {
+    super(`service token "${token}" at position ${position}: ${reason}`);
+  }
+}
+
+/** The test harness cannot find the `nats-server` binary. */
+export class NatsServerNotFoundError extends Error {
+  override readonly name = "NatsServerNotFoundError";
+  readonly code = "SB_NATS_SERVER_NOT_FOUND";
+  constructor(
+    readonly binary: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${binary} not found on PATH: install it (Debian: apt-get install nats-server) or set NATS_SERVER_BIN`,
+      options,
+    );
+  }
+}
+
+/** A private nats-server exited or did not become ready; carries the tail of its log. */
+export class NatsServerStartError extends Error {
+  override readonly name = "NatsServerStartError";
+  readonly code = "SB_NATS_SERVER_START";
+  constructor(
+    readonly url: string,
+    readonly log: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`nats-server ${url} ${reason}${log ? `; its log ends:\n${log}` : ""}`, options);
+  }
+}
+
+/** A subject would not be valid (a bad API op name); names the subject. */
+export class SubjectError extends Error {
+  override readonly name = "SubjectError";
+  readonly code = "SB_SUBJECT";
+  constructor(
+    readonly subject: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}

@@ -1,0 +1,3 @@
+// @signalbox/bus: NATS connection, subjects, validated codecs and route-table KV helpers.
+export * from "./errors.js";
+export * from "./subjects.js";
