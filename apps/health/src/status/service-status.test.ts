@@ -60,7 +60,11 @@ describe("createServiceStatusBook", () => {
     expect(changes.changed).toEqual(["/shop"]);
     expect(book.get("/shop")?.backends).toEqual({ a: "NOT_SERVING", b: "SERVING" });
     book.setBackends([entry("x", "/api", { state: "down" })]);
-    expect(book.get("/api")).toEqual({ service: "/api", status: "NOT_SERVING", backends: { x: "NOT_SERVING" } });
+    expect(book.get("/api")).toEqual({
+      service: "/api",
+      status: "NOT_SERVING",
+      backends: { x: "NOT_SERVING" },
+    });
   });
 
   it("reports a service that left the route table as removed, once", () => {

@@ -100,8 +100,8 @@ export function createServiceStatusBook(): ServiceStatusBook {
       idsByService.clear();
       for (const entry of next) {
         entries.set(entry.id, entry);
-        let ids = idsByService.get(entry.service);
-        if (!ids) idsByService.set(entry.service, (ids = new Set()));
+        const ids = idsByService.get(entry.service) ?? new Set();
+        idsByService.set(entry.service, ids);
         ids.add(entry.id);
         touched.add(entry.service);
       }
