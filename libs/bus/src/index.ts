@@ -1,3 +1,9 @@
 // @signalbox/bus: NATS connection, subjects, validated codecs and route-table KV helpers.
+export * from "./codec.js";
+export * from "./codecs.js";
+export * from "./connect.js";
 export * from "./errors.js";
+export * from "./messages/health.js";
+export * from "./messages/routes.js";
+export * from "./messages/stats.js";
 export * from "./subjects.js";

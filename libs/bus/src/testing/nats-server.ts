@@ -15,6 +15,8 @@ const READY_TIMEOUT_MS = 20_000;
 const PROBE_INTERVAL_MS = 50;
 
 export interface NatsServerOptions {
+  /** Default: a free port. Set it to start a server where a client is already trying to connect. */
+  port?: number;
   /** Default true: `-js` with a temporary store directory. */
   jetstream?: boolean;
   /** Require this user and password from clients. */
@@ -39,7 +41,7 @@ export interface NatsServer {
 
 /** Starts a private nats-server on a free 127.0.0.1 port; resolves once it is ready. */
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
-  const [port] = await findFreePorts(1);
+  const port = opts.port ?? (await findFreePorts(1))[0];
   if (port === undefined) throw new Error("no free port");
   const jetstream = opts.jetstream ?? true;
   const server = await createNatsServer({ port, jetstream, extraArgs: authArgs(opts), auth: opts });

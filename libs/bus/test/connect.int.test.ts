@@ -1,0 +1,88 @@
+// connectNats against private servers: env auth, a first connect retried until NATS
+// appears, abort while waiting, and logged disconnect/reconnect across a restart.
+import { afterEach, describe, expect, it } from "vitest";
+import { connectNats } from "../src/connect.js";
+import { findFreePorts } from "../src/testing/free-port.js";
+import { captureLogger, type NatsServer, startNatsServer } from "../src/testing/index.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(opts?: Parameters<typeof startNatsServer>[0]): Promise<NatsServer> {
+  const started = await startNatsServer(opts);
+  cleanups.push(() => started.stop());
+  return started;
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("connectNats", () => {
+  it("connects with NATS_URL, NATS_USER and NATS_PASSWORD from env, under the given name", async () => {
+    const nats = await server({ jetstream: false, user: "sb", password: "pw" });
+    const logs = captureLogger();
+    const nc = await connectNats({
+      env: { NATS_URL: nats.url, NATS_USER: "sb", NATS_PASSWORD: "pw" },
+      name: "signalbox-test",
+      logger: logs.logger,
+    });
+    cleanups.push(() => nc.close());
+    expect(nc.info?.port).toBe(nats.port);
+    expect(logs.lines).toContainEqual(
+      expect.objectContaining({ msg: "connected to NATS", name: "signalbox-test" }),
+    );
+  });
+
+  it("keeps retrying the first connect, logging each failure, until a server appears", async () => {
+    const [port] = await findFreePorts(1);
+    const logs = captureLogger();
+    const connecting = connectNats({
+      servers: `nats://127.0.0.1:${port}`,
+      name: "early",
+      logger: logs.logger,
+    });
+    await until(() => logs.messages().filter((m) => m === "cannot connect to NATS; retrying").length >= 2);
+    await server({ port, jetstream: false });
+    const nc = await connecting;
+    cleanups.push(() => nc.close());
+    expect(nc.isClosed()).toBe(false);
+    const failures = logs.lines.filter((line) => line.msg === "cannot connect to NATS; retrying");
+    expect(failures.map((line) => line.attempt)).toEqual(failures.map((_, i) => i + 1));
+  });
+
+  it("stops retrying when its signal aborts", async () => {
+    const [port] = await findFreePorts(1);
+    const logs = captureLogger();
+    const controller = new AbortController();
+    const connecting = connectNats({
+      servers: `nats://127.0.0.1:${port}`,
+      name: "aborted",
+      logger: logs.logger,
+      signal: controller.signal,
+    });
+    await until(() => logs.messages().includes("cannot connect to NATS; retrying"));
+    const reason = new Error("service stopping");
+    controller.abort(reason);
+    await expect(connecting).rejects.toBe(reason);
+  });
+
+  it("logs the disconnect and the reconnect when the server restarts, and works again after", async () => {
+    const nats = await server({ jetstream: false });
+    const logs = captureLogger();
+    const nc = await connectNats({ servers: nats.url, name: "survivor", logger: logs.logger });
+    cleanups.push(() => nc.close());
+    await nats.restart();
+    await until(() => logs.messages().includes("reconnected to NATS"));
+    expect(logs.messages()).toContain("disconnected from NATS");
+    const sub = nc.subscribe("after.restart", { max: 1 });
+    nc.publish("after.restart", "hello");
+    for await (const msg of sub) expect(msg.string()).toBe("hello");
+  });
+});
