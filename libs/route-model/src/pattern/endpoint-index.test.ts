@@ -112,7 +112,7 @@ describe("createEndpointIndex at 10k endpoints", () => {
   };
   const hostOf = (i: number) => `svc${i}.zone${i % 50}.example.com`;
 
-  const patterns = Array.from({ length: 10_000 }, (_, i) => {
+  const patterns = Array.from({ length: 10_000 }, () => {
     const kind = random();
     const path = randomPath(3);
     const suffix = path === "/" ? "" : path;
