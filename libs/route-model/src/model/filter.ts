@@ -1,0 +1,90 @@
+// FilterSpec validation: one entry of an endpoint's filter chain (see types.ts FilterSpec).
+import { ValidationError } from "../errors.js";
+import { fieldPath, readArray, readNumber, readRecord, readString, readStringMap } from "./fields.js";
+import type { FilterSpec } from "./types.js";
+
+const FILTER_TYPES = ["strip-prefix", "request-headers", "response-headers", "redirect-https", "rate-limit"];
+const REDIRECT_STATUSES = [301, 302, 307, 308] as const;
+/** RFC 9110 token: the characters a header name may use. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+
+/**
+ * Validates one FilterSpec by its `type`: strip-prefix `prefix` starts with `/`; header filters
+ * take `set` (valid header names, values without CR/LF) and `remove` (header names);
+ * redirect-https `status` is 301, 302, 307 or 308; rate-limit needs `ratePerSecond` > 0 and an
+ * integer `burst` >= 1. Unknown fields are dropped. Throws ValidationError naming the field.
+ */
+export function parseFilterSpec(x: unknown, at = ""): FilterSpec {
+  const record = readRecord(x, at);
+  const field = (name: string) => fieldPath(at, name);
+  switch (record.type) {
+    case "strip-prefix": {
+      if (record.prefix === undefined) return { type: "strip-prefix" };
+      const prefix = readString(record.prefix, field("prefix"));
+      if (!prefix.startsWith("/"))
+        throw new ValidationError(field("prefix"), prefix, "does not start with /");
+      return { type: "strip-prefix", prefix };
+    }
+    case "request-headers":
+    case "response-headers": {
+      const spec: Extract<FilterSpec, { type: "request-headers" | "response-headers" }> = {
+        type: record.type,
+      };
+      if (record.set !== undefined) spec.set = readHeaderSet(record.set, field("set"));
+      if (record.remove !== undefined) spec.remove = readHeaderNames(record.remove, field("remove"));
+      return spec;
+    }
+    case "redirect-https": {
+      if (record.status === undefined) return { type: "redirect-https" };
+      const status = REDIRECT_STATUSES.find((s) => s === record.status);
+      if (status === undefined) {
+        throw new ValidationError(
+          field("status"),
+          record.status,
+          `is not one of ${REDIRECT_STATUSES.join(", ")}`,
+        );
+      }
+      return { type: "redirect-https", status };
+    }
+    case "rate-limit": {
+      const ratePerSecond = readNumber(record.ratePerSecond, field("ratePerSecond"), {
+        min: 0,
+        max: Number.MAX_SAFE_INTEGER,
+      });
+      if (ratePerSecond === 0) throw new ValidationError(field("ratePerSecond"), 0, "is not greater than 0");
+      const burst = readNumber(record.burst, field("burst"), {
+        min: 1,
+        max: Number.MAX_SAFE_INTEGER,
+        integer: true,
+      });
+      return { type: "rate-limit", ratePerSecond, burst };
+    }
+    default:
+      throw new ValidationError(
+        field("type"),
+        record.type,
+        `is not a filter type (${FILTER_TYPES.join(", ")})`,
+      );
+  }
+}
+
+function readHeaderSet(x: unknown, at: string): Record<string, string> {
+  const set = readStringMap(x, at);
+  for (const [name, value] of Object.entries(set)) {
+    if (!HEADER_NAME.test(name)) throw new ValidationError(at, name, "has a key that is not a header name");
+    if (HEADER_VALUE_FORBIDDEN.test(value)) {
+      throw new ValidationError(fieldPath(at, name), value, "contains CR, LF or NUL");
+    }
+  }
+  return set;
+}
+
+function readHeaderNames(x: unknown, at: string): string[] {
+  return readArray(x, at).map((name, i) => {
+    if (typeof name !== "string" || !HEADER_NAME.test(name)) {
+      throw new ValidationError(fieldPath(at, `[${i}]`), name, "is not a header name");
+    }
+    return name;
+  });
+}
