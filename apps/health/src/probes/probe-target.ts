@@ -24,6 +24,12 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string };
 /** One probe of one target; must settle soon after `signal` aborts (the timeout or a removal). */
 export type Probe = (target: ProbeTarget, signal: AbortSignal) => Promise<ProbeResult>;
 
+/** The message the probe loop aborted a probe with ("no answer within 1000 ms", "backend removed"). */
+export function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? "aborted");
+}
+
 export interface ProbePlan {
   targets: ProbeTarget[];
   /** Every backend of the table, probed or not: the agent's state still gives a verdict. */
