@@ -39,7 +39,8 @@ function readSelector(x: unknown, field: string): string {
   return x;
 }
 
-function readStrategy(x: unknown, field: string): string {
+/** A strategy name parseStrategy accepts; ValidationError on `field` (the parse error as the cause) otherwise. */
+export function readStrategy(x: unknown, field: string): string {
   if (typeof x !== "string") throw new ValidationError(field, x, "is not a strategy name");
   try {
     parseStrategy(x);
