@@ -33,7 +33,7 @@ serves grpc.health.v1 (Check, Watch, List).
 
 Environment:
   HEALTH_GRPC_LISTEN          gRPC health server address (default 0.0.0.0:50051)
-  HEALTH_ADMIN_LISTEN         /healthz and /metrics (default 127.0.0.1:9091)
+  HEALTH_ADMIN_LISTEN         /healthz and /metrics (default 127.0.0.1:9092)
   HEALTH_INTERVAL_MS          time between probes of one backend, +/-10% jitter (default 2000)
   HEALTH_TIMEOUT_MS           probe timeout (default 1000)
   HEALTH_RISE                 passes that bring a backend back (default 2)
@@ -62,7 +62,7 @@ export function loadConfig(env: Record<string, string | undefined>): HealthConfi
   for (const [key, value] of Object.entries(env)) if (key.startsWith("NATS_")) natsEnv[key] = value;
   return {
     grpcListen: parseListen("HEALTH_GRPC_LISTEN", env.HEALTH_GRPC_LISTEN, "0.0.0.0:50051"),
-    adminListen: parseListen("HEALTH_ADMIN_LISTEN", env.HEALTH_ADMIN_LISTEN, "127.0.0.1:9091"),
+    adminListen: parseListen("HEALTH_ADMIN_LISTEN", env.HEALTH_ADMIN_LISTEN, "127.0.0.1:9092"),
     intervalMs: parseInteger("HEALTH_INTERVAL_MS", env.HEALTH_INTERVAL_MS, 2000, 1),
     timeoutMs: parseInteger("HEALTH_TIMEOUT_MS", env.HEALTH_TIMEOUT_MS, 1000, 1),
     rise: parseInteger("HEALTH_RISE", env.HEALTH_RISE, 2, 1),
