@@ -1,0 +1,160 @@
+// Runtime state per backend id, kept apart from the immutable table so it survives swaps (as Caddy's
+// hosts.go and YARP's DestinationState): in-flight, passive failures and ejection, slow start,
+// the health verdict from `health.>`, and request counts for stats.router.<routerId>.
+
+import type { Clock } from "@signalbox/backoff";
+import type { Backend } from "@signalbox/route-model";
+
+export type HealthVerdict = "SERVING" | "NOT_SERVING" | "UNKNOWN" | "SERVICE_UNKNOWN";
+
+export class BackendState {
+  inFlight = 0;
+  consecutiveFailures = 0;
+  /** Epoch ms; the backend gets no requests before it. */
+  ejectedUntil = 0;
+  /** Epoch ms the slow-start ramp counts from. */
+  rampFrom: number;
+  health: HealthVerdict | undefined = undefined;
+  /** Since the last `takeCounts()`. */
+  requests = 0;
+  errors = 0;
+  /** Since the backend was first seen (for /metrics). */
+  totalRequests = 0;
+  totalErrors = 0;
+
+  constructor(
+    readonly id: string,
+    rampFrom: number,
+  ) {
+    this.rampFrom = rampFrom;
+  }
+}
+
+export interface BackendStatsOptions {
+  clock: Clock;
+  ejectAfterFailures: number;
+  ejectCooldownMs: number;
+  slowStartMs: number;
+  /** Called when a backend is ejected (its pool is closed and reopened fresh). */
+  onEject?(id: string): void;
+}
+
+/** Slow start begins at this share of a backend's weight. */
+const SLOW_START_FLOOR = 0.1;
+
+export class BackendStats {
+  private readonly states = new Map<string, BackendState>();
+  private readonly pendingHealth = new Map<string, HealthVerdict>();
+  private seenTable = false;
+
+  constructor(private readonly opts: BackendStatsOptions) {}
+
+  /** The state of `id`, created on first use (warm, no ramp). */
+  get(id: string): BackendState {
+    let state = this.states.get(id);
+    if (state === undefined) {
+      state = new BackendState(id, Number.NEGATIVE_INFINITY);
+      this.states.set(id, state);
+    }
+    return state;
+  }
+
+  /**
+   * Follows a new table: backends that appear after the first table ramp up from now; the
+   * first table's backends are taken as warm; state of backends that left is forgotten.
+   */
+  observeTable(backends: Iterable<Backend>): void {
+    const now = this.opts.clock.now();
+    const present = new Set<string>();
+    for (const backend of backends) {
+      present.add(backend.id);
+      if (this.states.has(backend.id)) continue;
+      const state = new BackendState(backend.id, this.seenTable ? now : Number.NEGATIVE_INFINITY);
+      state.health = this.pendingHealth.get(backend.id);
+      this.pendingHealth.delete(backend.id);
+      this.states.set(backend.id, state);
+    }
+    for (const id of this.states.keys()) if (!present.has(id)) this.states.delete(id);
+    this.seenTable = true;
+  }
+
+  /**
+   * A backend may get a new request when its state is `up`, it is not ejected, and the health
+   * verdict is SERVING, or there is no verdict yet and the endpoint does not require one.
+   */
+  isAvailable(backend: Backend, healthRequire: boolean): boolean {
+    if (backend.state !== "up") return false;
+    const state = this.states.get(backend.id);
+    if (state === undefined) return !healthRequire;
+    if (state.ejectedUntil !== 0 && state.ejectedUntil > this.opts.clock.now()) return false;
+    return state.health === "SERVING" || (state.health === undefined && !healthRequire);
+  }
+
+  /** Linear ramp from 10% to 100% of the backend's share over the slow-start window. */
+  slowStartFactor(backend: Backend): number {
+    const state = this.states.get(backend.id);
+    if (state === undefined || this.opts.slowStartMs === 0) return 1;
+    const elapsed = this.opts.clock.now() - state.rampFrom;
+    if (elapsed >= this.opts.slowStartMs) return 1;
+    return Math.max(SLOW_START_FLOOR, elapsed / this.opts.slowStartMs);
+  }
+
+  inFlight(id: string): number {
+    return this.states.get(id)?.inFlight ?? 0;
+  }
+
+  /** A connection to `id` could not be made; the N-th in a row ejects it for the cool-down. */
+  recordConnectFailure(id: string): void {
+    const state = this.get(id);
+    state.consecutiveFailures += 1;
+    if (state.consecutiveFailures < this.opts.ejectAfterFailures) return;
+    const now = this.opts.clock.now();
+    state.consecutiveFailures = 0;
+    state.ejectedUntil = now + this.opts.ejectCooldownMs;
+    // Back from ejection, the backend ramps up again instead of taking its full share at once.
+    state.rampFrom = state.ejectedUntil;
+    this.opts.onEject?.(id);
+  }
+
+  /** A backend answered: its run of connection failures ends. */
+  recordConnected(state: BackendState): void {
+    state.consecutiveFailures = 0;
+  }
+
+  isEjected(id: string): boolean {
+    const state = this.states.get(id);
+    return state !== undefined && state.ejectedUntil > this.opts.clock.now();
+  }
+
+  /** Applies one `health.<service>` message: a verdict per backend id. */
+  setHealth(verdicts: Record<string, HealthVerdict>): void {
+    for (const [id, verdict] of Object.entries(verdicts)) {
+      const state = this.states.get(id);
+      if (state !== undefined) state.health = verdict;
+      // A verdict may arrive before the table naming the backend; keep it for observeTable.
+      else this.pendingHealth.set(id, verdict);
+    }
+    if (this.pendingHealth.size > 100_000) this.pendingHealth.clear();
+  }
+
+  healthOf(id: string): HealthVerdict | undefined {
+    return this.states.get(id)?.health;
+  }
+
+  /** Request and error counts per backend since the last call; counters restart at 0. */
+  takeCounts(): Record<string, { requests: number; errors: number }> {
+    const counts: Record<string, { requests: number; errors: number }> = {};
+    for (const state of this.states.values()) {
+      if (state.requests === 0 && state.errors === 0) continue;
+      counts[state.id] = { requests: state.requests, errors: state.errors };
+      state.requests = 0;
+      state.errors = 0;
+    }
+    return counts;
+  }
+
+  /** Every tracked state (for /metrics and /routes). */
+  all(): IterableIterator<BackendState> {
+    return this.states.values();
+  }
+}

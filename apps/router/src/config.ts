@@ -1,0 +1,144 @@
+// Router configuration: environment variables -> a typed, validated RouterConfig, and the --help text.
+// Contract: ARCHITECTURE.md "Configuration"; router-only knobs carry the ROUTER_ prefix.
+
+import { hostname } from "node:os";
+import { ConfigError } from "./errors.js";
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface RouterConfig {
+  /** ROUTER_LISTEN: one HTTP listener per entry. */
+  listen: ListenAddress[];
+  /** ROUTER_ADMIN_LISTEN: /healthz, /readyz, /metrics, /routes, /explain. */
+  adminListen: ListenAddress;
+  /** Phase 1 of a drain: readiness 503 while the listeners still accept. */
+  drainDelayMs: number;
+  /** Phase 2 of a drain: in-flight requests and WebSockets get this long after DRAIN_DELAY_MS. */
+  drainTimeoutMs: number;
+  /** The NATS_* variables, handed to @signalbox/bus connectNats as they are. */
+  natsEnv: Record<string, string | undefined>;
+  logLevel: string;
+  /** Names this replica in `stats.router.<routerId>`. */
+  routerId: string;
+  /** Dial timeout towards a backend; a timeout is a dial error (retried on another backend). */
+  connectTimeoutMs: number;
+  /** Time for a backend to send its response headers; past it the client gets 504. */
+  upstreamTimeoutMs: number;
+  /** Longest silence inside a backend's response body before the exchange is cut. */
+  upstreamIdleTimeoutMs: number;
+  /** Time a client has to send its request headers. */
+  headerTimeoutMs: number;
+  /** Keep-alive idle time of a client connection. */
+  idleTimeoutMs: number;
+  /** Largest request head (request line + headers) accepted from a client; 431 past it. */
+  maxHeaderBytes: number;
+  /** Connections per backend pool. */
+  poolConnections: number;
+  /** Extra attempts on other backends after a dial error. */
+  retries: number;
+  /** Ceiling of the first retry delay (full jitter, doubling, capped at 8x). */
+  retryBaseMs: number;
+  /** Consecutive connection failures that eject a backend. */
+  ejectAfterFailures: number;
+  /** How long an ejected backend gets no requests. */
+  ejectCooldownMs: number;
+  /** A new backend's share ramps linearly from 10% to 100% over this window. */
+  slowStartMs: number;
+  /** Period of `stats.router.<routerId>`. */
+  statsIntervalMs: number;
+}
+
+/** The environment variables the router reads, printed by `signalbox router --help`. */
+export const HELP = `signalbox router: the HTTP data plane
+
+Environment:
+  ROUTER_LISTEN              listeners, comma-separated host:port      (0.0.0.0:8080)
+  ROUTER_ADMIN_LISTEN        admin listener: /healthz /readyz /metrics /routes /explain?url=
+                                                                       (127.0.0.1:9090)
+  DRAIN_DELAY_MS             on SIGTERM, readiness 503 while still accepting       (5000)
+  DRAIN_TIMEOUT_MS           then in-flight requests and WebSockets get this long  (30000)
+  NATS_URL                   comma-separated for a cluster             (nats://127.0.0.1:4222)
+  NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS                     (unset)
+  LOG_LEVEL                  fatal|error|warn|info|debug|trace         (info)
+  ROUTER_ID                  name in stats.router.<id>                 (<hostname>-<pid>)
+  ROUTER_CONNECT_TIMEOUT_MS  dial timeout to a backend (then retried)  (2000)
+  ROUTER_UPSTREAM_TIMEOUT_MS wait for a backend's response headers; 504 past it  (30000)
+  ROUTER_UPSTREAM_IDLE_TIMEOUT_MS  silence allowed inside a response body      (60000)
+  ROUTER_HEADER_TIMEOUT_MS   time a client has to send its headers     (10000)
+  ROUTER_IDLE_TIMEOUT_MS     client keep-alive idle time               (60000)
+  ROUTER_MAX_HEADER_BYTES    largest request head; 431 past it         (16384)
+  ROUTER_POOL_CONNECTIONS    connections per backend                   (128)
+  ROUTER_RETRIES             retries on another backend after a dial error  (2)
+  ROUTER_RETRY_BASE_MS       first retry delay ceiling (full jitter)   (10)
+  ROUTER_EJECT_AFTER         consecutive connection failures that eject a backend  (5)
+  ROUTER_EJECT_COOLDOWN_MS   how long an ejected backend rests         (10000)
+  ROUTER_SLOW_START_MS       ramp-up window of a new backend           (10000)
+  ROUTER_STATS_INTERVAL_MS   period of stats.router.<id>               (1000)
+`;
+
+/** Reads the router's variables from `env`; throws ConfigError naming the first bad variable and value. */
+export function loadConfig(env: Record<string, string | undefined>): RouterConfig {
+  const natsEnv: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) if (key.startsWith("NATS_")) natsEnv[key] = value;
+  const listenText = env.ROUTER_LISTEN ?? "0.0.0.0:8080";
+  const listen = listenText.split(",").map((part) => parseListenAddress("ROUTER_LISTEN", part.trim()));
+  return {
+    listen,
+    adminListen: parseListenAddress("ROUTER_ADMIN_LISTEN", env.ROUTER_ADMIN_LISTEN ?? "127.0.0.1:9090"),
+    drainDelayMs: readInt(env, "DRAIN_DELAY_MS", 5000, 0),
+    drainTimeoutMs: readInt(env, "DRAIN_TIMEOUT_MS", 30_000, 0),
+    natsEnv,
+    logLevel: readLogLevel(env.LOG_LEVEL),
+    routerId: readRouterId(env.ROUTER_ID),
+    connectTimeoutMs: readInt(env, "ROUTER_CONNECT_TIMEOUT_MS", 2000, 1),
+    upstreamTimeoutMs: readInt(env, "ROUTER_UPSTREAM_TIMEOUT_MS", 30_000, 1),
+    upstreamIdleTimeoutMs: readInt(env, "ROUTER_UPSTREAM_IDLE_TIMEOUT_MS", 60_000, 1),
+    headerTimeoutMs: readInt(env, "ROUTER_HEADER_TIMEOUT_MS", 10_000, 1),
+    idleTimeoutMs: readInt(env, "ROUTER_IDLE_TIMEOUT_MS", 60_000, 1),
+    maxHeaderBytes: readInt(env, "ROUTER_MAX_HEADER_BYTES", 16_384, 1024),
+    poolConnections: readInt(env, "ROUTER_POOL_CONNECTIONS", 128, 1),
+    retries: readInt(env, "ROUTER_RETRIES", 2, 0),
+    retryBaseMs: readInt(env, "ROUTER_RETRY_BASE_MS", 10, 1),
+    ejectAfterFailures: readInt(env, "ROUTER_EJECT_AFTER", 5, 1),
+    ejectCooldownMs: readInt(env, "ROUTER_EJECT_COOLDOWN_MS", 10_000, 0),
+    slowStartMs: readInt(env, "ROUTER_SLOW_START_MS", 10_000, 0),
+    statsIntervalMs: readInt(env, "ROUTER_STATS_INTERVAL_MS", 1000, 10),
+  };
+}
+
+const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
+function readLogLevel(value: string | undefined): string {
+  if (value === undefined || value === "") return "info";
+  if (!LOG_LEVELS.has(value)) throw new ConfigError("LOG_LEVEL", value, `is not one of ${[...LOG_LEVELS]}`);
+  return value;
+}
+
+function readRouterId(value: string | undefined): string {
+  if (value === undefined || value === "") return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  // One NATS subject token: stats.router.<routerId>.
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new ConfigError("ROUTER_ID", value, "may hold only A-Z a-z 0-9 _ -");
+  return value;
+}
+
+function readInt(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(name, text, `is not a whole number >= ${min}`);
+  }
+  return value;
+}
+
+/** `host:port`, `[::1]:port` or `:port` (all interfaces); port 0 picks a free port. */
+export function parseListenAddress(variable: string, text: string): ListenAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || port > 65_535) throw new ConfigError(variable, text, "is not host:port");
+  const host = match[1] ?? match[2] ?? "";
+  return { host: host === "" ? "0.0.0.0" : host, port };
+}

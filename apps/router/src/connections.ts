@@ -1,0 +1,87 @@
+// Every client connection of the listeners: requests in flight per connection and WebSocket
+// tunnels, so a drain can close idle ones, mark busy ones for `Connection: close`, and count.
+
+import type { Socket } from "node:net";
+
+/** A proxied upgrade; `closeGracefully` sends the client a close frame 1001 (going away). */
+export interface Tunnel {
+  closeGracefully(): void;
+  destroy(): void;
+}
+
+interface Connection {
+  active: number;
+  tunnel: Tunnel | undefined;
+}
+
+export class Connections {
+  private readonly open = new Map<Socket, Connection>();
+  private closing = false;
+  private closedByThemselves = 0;
+  private waiter: (() => void) | undefined;
+
+  /** Registers a socket accepted by a listener; it is forgotten when it closes. */
+  add(socket: Socket): void {
+    this.open.set(socket, { active: 0, tunnel: undefined });
+    socket.once("close", () => {
+      this.open.delete(socket);
+      if (this.closing) {
+        this.closedByThemselves += 1;
+        if (this.open.size === 0) this.waiter?.();
+      }
+    });
+  }
+
+  requestStarted(socket: Socket): void {
+    const connection = this.open.get(socket);
+    if (connection !== undefined) connection.active += 1;
+  }
+
+  /** A request's response ended; while closing, a connection with nothing in flight is ended. */
+  requestFinished(socket: Socket): void {
+    const connection = this.open.get(socket);
+    if (connection === undefined) return;
+    connection.active -= 1;
+    if (this.closing && connection.active === 0 && connection.tunnel === undefined) socket.end();
+  }
+
+  /** The socket now carries a proxied upgrade (WebSocket) instead of HTTP requests. */
+  setTunnel(socket: Socket, tunnel: Tunnel): void {
+    const connection = this.open.get(socket);
+    if (connection !== undefined) connection.tunnel = tunnel;
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /**
+   * Starts closing: idle connections end now, tunnels get their close frame, busy connections end
+   * after their response (which carries `Connection: close`). Resolves when all are closed.
+   */
+  closeAll(): Promise<void> {
+    this.closing = true;
+    for (const [socket, connection] of this.open) {
+      if (connection.tunnel !== undefined) connection.tunnel.closeGracefully();
+      else if (connection.active === 0) socket.end();
+    }
+    if (this.open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  /** Cuts whatever is still open; returns how many were cut and how many closed by themselves. */
+  destroyAll(): { cut: number; closedByThemselves: number } {
+    const cut = this.open.size;
+    for (const [socket, connection] of this.open) {
+      connection.tunnel?.destroy();
+      socket.destroy();
+    }
+    return { cut, closedByThemselves: this.closedByThemselves };
+  }
+}

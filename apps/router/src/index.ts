@@ -1,0 +1,182 @@
+// @signalbox/router: start(config, deps) wires the listeners, the admin server, the table follower,
+// health verdicts and the stats publisher; stop() drains (DRAIN_DELAY_MS, then DRAIN_TIMEOUT_MS).
+
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Clock, systemClock } from "@signalbox/backoff";
+import { codecs, connectNats, subjects } from "@signalbox/bus";
+import pino, { type Logger } from "pino";
+import { type AdminServer, startAdminServer } from "./admin/admin-server.js";
+import { BackendStats } from "./backend-stats.js";
+import type { RouterConfig } from "./config.js";
+import { Connections } from "./connections.js";
+import { Drain, type DrainReport } from "./drain.js";
+import { BackendPools } from "./forward/pools.js";
+import { handleUpgrade } from "./forward/upgrade.js";
+import { handleRequest, type RequestDeps } from "./handle-request.js";
+import { startListener } from "./listener.js";
+import { RouterMetrics } from "./metrics.js";
+import { startStatsPublisher } from "./stats-publisher.js";
+import { followTables, type NatsConnection } from "./table/table-follower.js";
+import { TableStore } from "./table/table-store.js";
+
+export { HELP, loadConfig, type ListenAddress, type RouterConfig } from "./config.js";
+export { ConfigError } from "./errors.js";
+
+export interface RouterDeps {
+  logger?: Logger;
+  clock?: Clock;
+  random?: () => number;
+  /** An open NATS connection to use (not closed by stop); default: connect with config.natsEnv. */
+  nats?: NatsConnection;
+}
+
+export interface RunningRouter {
+  /** One per ROUTER_LISTEN entry, in order (the real port when 0 was asked). */
+  addresses: AddressInfo[];
+  adminAddress: AddressInfo;
+  /** Version of the table requests are routed by now; -1 before the first. */
+  tableVersion(): number;
+  /** Drains (both phases) and releases everything; resolves with the drain's counts. */
+  stop(): Promise<DrainReport>;
+}
+
+export async function start(config: RouterConfig, deps: RouterDeps = {}): Promise<RunningRouter> {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? Math.random;
+  const logger = deps.logger ?? pino({ level: config.logLevel }).child({ service: "router" });
+  const log = (component: string) => logger.child({ component });
+  const pools = new BackendPools({
+    connections: config.poolConnections,
+    connectTimeoutMs: config.connectTimeoutMs,
+    headersTimeoutMs: config.upstreamTimeoutMs,
+    bodyTimeoutMs: config.upstreamIdleTimeoutMs,
+  });
+  const stats = new BackendStats({
+    clock,
+    ejectAfterFailures: config.ejectAfterFailures,
+    ejectCooldownMs: config.ejectCooldownMs,
+    slowStartMs: config.slowStartMs,
+    onEject: (id) => {
+      log("backend-stats").warn({ backend: id, cooldownMs: config.ejectCooldownMs }, "backend ejected");
+      pools.reopen(id);
+    },
+  });
+  let metrics: RouterMetrics | undefined;
+  const tables = new TableStore({
+    clock,
+    random,
+    onSwap: (table) => {
+      stats.observeTable(table.compiled.backendsById.values());
+      pools.prune((id) => table.compiled.backendsById.has(id));
+      metrics?.countSwap();
+    },
+  });
+  const connections = new Connections();
+  metrics = new RouterMetrics({ stats, tables, connections });
+  const requestDeps: RequestDeps = {
+    tables,
+    stats,
+    pools,
+    connections,
+    metrics,
+    clock,
+    random,
+    proto: "http",
+    retries: config.retries,
+    retryBaseMs: config.retryBaseMs,
+    onRetry: () => metrics?.countRetry(),
+    logger: log("request"),
+  };
+  const upgradeDeps = {
+    ...requestDeps,
+    logger: log("upgrade"),
+    connectTimeoutMs: config.connectTimeoutMs,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+  };
+  const servers: Server[] = [];
+  const addresses: AddressInfo[] = [];
+  const drain = new Drain({
+    clock,
+    delayMs: config.drainDelayMs,
+    timeoutMs: config.drainTimeoutMs,
+    servers,
+    connections,
+    logger: log("drain"),
+  });
+  let admin: AdminServer | undefined;
+  try {
+    for (const address of config.listen) {
+      const listener = await startListener(address, {
+        headerTimeoutMs: config.headerTimeoutMs,
+        idleTimeoutMs: config.idleTimeoutMs,
+        maxHeaderBytes: config.maxHeaderBytes,
+        connections,
+        onRequest: (req, res) => void handleRequest(req, res, requestDeps),
+        onUpgrade: (req, socket, head) => handleUpgrade(req, socket, head, upgradeDeps),
+      });
+      servers.push(listener.server);
+      addresses.push(listener.address);
+    }
+    admin = await startAdminServer(config.adminListen, {
+      tables,
+      stats,
+      metrics,
+      isDraining: () => drain.isDraining,
+    });
+  } catch (err) {
+    for (const server of servers) server.close();
+    await admin?.close();
+    throw err;
+  }
+  logger.info({ listen: addresses, admin: admin.address, routerId: config.routerId }, "router listening");
+
+  const abort = new AbortController();
+  let nc: NatsConnection | undefined = deps.nats;
+  const natsReady = (async () => {
+    nc ??= await connectNats({ env: config.natsEnv, name: `signalbox-router-${config.routerId}`, logger: log("nats"), signal: abort.signal });
+    nc.subscribe(subjects.healthAll, {
+      callback: (err, msg) => {
+        if (err) return;
+        const decoded = codecs.health.decode(msg.data);
+        if (decoded.ok) stats.setHealth(decoded.value.backends);
+      },
+    });
+    await followTables({ nc, store: tables, clock, logger: log("table"), signal: abort.signal });
+  })().catch((err: unknown) => {
+    if (!abort.signal.aborted) logger.error({ err }, "NATS follower stopped");
+  });
+  const publisher = startStatsPublisher({
+    clock,
+    intervalMs: config.statsIntervalMs,
+    routerId: config.routerId,
+    stats,
+    publish: (subject, data) => nc?.publish(subject, data),
+    logger: log("stats"),
+    onTick: () => {
+      const table = tables.current();
+      if (table !== undefined) pools.prune((id) => table.compiled.backendsById.has(id));
+    },
+  });
+
+  let stopping: Promise<DrainReport> | undefined;
+  const stop = async (): Promise<DrainReport> => {
+    const report = await drain.run();
+    publisher.stop();
+    abort.abort();
+    await natsReady;
+    if (deps.nats === undefined && nc !== undefined) await nc.close().catch(() => {});
+    await pools.destroy();
+    await admin?.close();
+    return report;
+  };
+  return {
+    addresses,
+    adminAddress: admin.address,
+    tableVersion: () => tables.current()?.version ?? -1,
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// The client-facing HTTP listeners: node:http servers with the header/idle timeouts and the header
+// size limit, each connection tracked for the drain, requests and upgrades handed to the request path.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { ListenAddress } from "./config.js";
+import type { Connections } from "./connections.js";
+import { type ErrorReason, respondErrorOnSocket } from "./respond-error.js";
+
+export interface ListenerOptions {
+  headerTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxHeaderBytes: number;
+  connections: Connections;
+  onRequest(req: IncomingMessage, res: ServerResponse): void;
+  onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
+}
+
+export interface Listener {
+  server: Server;
+  address: AddressInfo;
+}
+
+/** Listens on `address`; resolves once bound (port 0 picks a free port, see `address.port`). */
+export async function startListener(address: ListenAddress, opts: ListenerOptions): Promise<Listener> {
+  const server = createServer({
+    maxHeaderSize: opts.maxHeaderBytes,
+    headersTimeout: opts.headerTimeoutMs,
+    // Bodies may stream for long (uploads); the header timeout and the idle timeout bound the rest.
+    requestTimeout: 0,
+    keepAliveTimeout: opts.idleTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, opts.headerTimeoutMs),
+    noDelay: true,
+  });
+  server.on("connection", (socket: Socket) => opts.connections.add(socket));
+  server.on("request", opts.onRequest);
+  server.on("upgrade", opts.onUpgrade);
+  server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
+    const reason = clientErrorReason(err.code);
+    if (reason === undefined) socket.destroy();
+    else respondErrorOnSocket(socket, reason);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(address.port, address.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return { server, address: server.address() as AddressInfo };
+}
+
+/** What a malformed or slow client gets: 431, 408 or 400; undefined means just close. */
+function clientErrorReason(code: string | undefined): ErrorReason | undefined {
+  if (code === "HPE_HEADER_OVERFLOW") return "header-too-large";
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return "request-timeout";
+  if (code?.startsWith("HPE_")) return "bad-request";
+  return undefined;
+}
