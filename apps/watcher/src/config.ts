@@ -1,0 +1,126 @@
+// The watcher's configuration: environment variables -> a typed Config (contract:
+// ARCHITECTURE.md "Configuration"), and the HELP text that lists them.
+import { hostname } from "node:os";
+import { ConfigError } from "./errors.js";
+
+/** One Marathon master; credentials from `user:password@` travel as a basic auth header. */
+export interface MarathonMaster {
+  /** Origin plus optional base path, no credentials, no trailing slash: `http://m1:8080`. */
+  url: string;
+  /** `Basic <base64>` when the URL carried a user. */
+  authorization?: string;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  /** Empty when MARATHON_URL is unset: no Marathon provider. */
+  marathonMasters: MarathonMaster[];
+  routesFile?: string;
+  /** NATS_* variables as given, handed to @signalbox/bus `connectNats`. */
+  natsEnv: Record<string, string | undefined>;
+  logLevel: string;
+  resyncMs: number;
+  staleStreamMs: number;
+  debounceMs: number;
+  marathonTimeoutMs: number;
+  watcherId: string;
+  leaseTtlMs: number;
+  adminListen: ListenAddress;
+}
+
+export const HELP = `signalbox watcher: providers (Marathon, routes file, agents, control API) -> one
+versioned route table in NATS KV signalbox-routes, announced on routes.updated.
+
+Environment:
+  MARATHON_URL              Marathon masters, comma-separated; user:password@ is sent as
+                            basic auth (unset: no Marathon provider)
+  ROUTES_FILE               YAML or JSON routes file, reloaded on change (unset: none)
+  NATS_URL                  default nats://127.0.0.1:4222 (comma-separated for a cluster)
+  NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS   NATS credentials (default unset)
+  LOG_LEVEL                 trace|debug|info|warn|error|fatal|silent (default info)
+  WATCHER_ADMIN_LISTEN      host:port of /healthz and /metrics (default 127.0.0.1:9091)
+  WATCHER_ID                this watcher's name in the leader lease (default <hostname>-<pid>)
+  WATCHER_LEASE_TTL_MS      leader lease lifetime; renewed every third of it (default 5000)
+  WATCHER_RESYNC_MS         full Marathon and routes-file resync period (default 300000)
+  WATCHER_STALE_STREAM_MS   warn and reconnect when the Marathon stream was silent this long
+                            (default 30000; Marathon sends a keep-alive every 10 s)
+  WATCHER_DEBOUNCE_MS       burst coalescing window for reloads and rebuilds (default 50)
+  WATCHER_MARATHON_TIMEOUT_MS  deadline of one /v2/apps fetch (default 10000)
+`;
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+/** Reads the watcher's variables; throws ConfigError naming the first bad variable and its value. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const logLevel = env.LOG_LEVEL?.trim() || "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError("LOG_LEVEL", env.LOG_LEVEL, `is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const natsEnv: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) if (name.startsWith("NATS_")) natsEnv[name] = value;
+  const routesFile = env.ROUTES_FILE?.trim();
+  return {
+    marathonMasters: parseMasters(env.MARATHON_URL),
+    ...(routesFile ? { routesFile } : {}),
+    natsEnv,
+    logLevel,
+    resyncMs: positiveMs(env, "WATCHER_RESYNC_MS", 300_000),
+    staleStreamMs: positiveMs(env, "WATCHER_STALE_STREAM_MS", 30_000),
+    debounceMs: positiveMs(env, "WATCHER_DEBOUNCE_MS", 50, { allowZero: true }),
+    marathonTimeoutMs: positiveMs(env, "WATCHER_MARATHON_TIMEOUT_MS", 10_000),
+    watcherId: env.WATCHER_ID?.trim() || `${hostname()}-${process.pid}`,
+    leaseTtlMs: positiveMs(env, "WATCHER_LEASE_TTL_MS", 5_000),
+    adminListen: parseListen("WATCHER_ADMIN_LISTEN", env.WATCHER_ADMIN_LISTEN ?? "127.0.0.1:9091"),
+  };
+}
+
+/** `http://user:pw@m1:8080,http://m2:8080/marathon` -> masters in the order given. */
+export function parseMasters(value: string | undefined): MarathonMaster[] {
+  if (value === undefined || value.trim() === "") return [];
+  return value.split(",").map((part) => {
+    const text = part.trim();
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new ConfigError("MARATHON_URL", value, `"${text}" is not a URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new ConfigError("MARATHON_URL", value, `"${text}" is not http(s)`);
+    }
+    const master: MarathonMaster = { url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` };
+    if (url.username !== "") {
+      const user = decodeURIComponent(url.username);
+      const password = decodeURIComponent(url.password);
+      master.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    }
+    return master;
+  });
+}
+
+function positiveMs(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  opts: { allowZero?: boolean } = {},
+): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  const ok = Number.isInteger(value) && (opts.allowZero ? value >= 0 : value > 0);
+  if (!ok)
+    throw new ConfigError(name, env[name], `is not a whole number of ms ${opts.allowZero ? ">= 0" : "> 0"}`);
+  return value;
+}
+
+/** `127.0.0.1:9091`, `[::1]:9091`, `:9091` (all interfaces). */
+function parseListen(name: string, value: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65_535) throw new ConfigError(name, value, "is not host:port");
+  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
+}

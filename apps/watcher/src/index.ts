@@ -1,0 +1,212 @@
+// @signalbox/watcher: start(config, deps) wires the providers, the table builder, the
+// leader lease, the KV publisher and the admin listener; loadConfig and HELP for the CLI.
+import { type Clock, systemClock } from "@signalbox/backoff";
+import { connectNats, followRouteTables, openConfigBucket, openRoutesBucket } from "@signalbox/bus";
+import { type Logger, pino } from "pino";
+import { startAdminServer } from "./admin/admin-server.js";
+import type { KV, NatsConnection } from "./bus-types.js";
+import type { Config, ListenAddress } from "./config.js";
+import { createLeaderLease, LEASE_KEY } from "./leader/leader-lease.js";
+import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
+import { createFileProvider } from "./providers/file/file-provider.js";
+import { createMarathonProvider } from "./providers/marathon/marathon-provider.js";
+import type { Provider } from "./providers/provider.js";
+import { createKvPublisher } from "./publish/kv-publisher.js";
+import { createTableBuilder, type TableBuilder } from "./table/table-builder.js";
+
+export { type Config, HELP, loadConfig } from "./config.js";
+export { ConfigError } from "./errors.js";
+export type { Provider, ProviderSnapshot } from "./providers/provider.js";
+export type { TableBuilder } from "./table/table-builder.js";
+
+export interface WatcherDeps {
+  /** Default: pino at config.logLevel with `service: "watcher"`. */
+  logger?: Logger;
+  /** Default: systemClock. */
+  clock?: Clock;
+  /** Default: Math.random. */
+  random?: () => number;
+  /** An open connection to use (and leave open); default: one from config.natsEnv, closed on stop. */
+  nc?: NatsConnection;
+}
+
+/** Everything a provider or service of the watcher may need, built once in start(). */
+export interface WatcherContext {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  random: () => number;
+  nc: NatsConnection;
+  routesKv: KV;
+  configKv: KV;
+  metrics: WatcherMetrics;
+}
+
+/** Something started beside the builder (the control API). */
+export interface WatcherService {
+  stop(): Promise<void>;
+}
+
+export interface Watcher {
+  /** The table builder: `current()` is the live table with route ids, `onTable` reports changes. */
+  readonly builder: TableBuilder;
+  isLeader(): boolean;
+  /** Where /healthz and /metrics listen (port 0 resolved). */
+  readonly adminAddress: ListenAddress;
+  stop(): Promise<void>;
+}
+
+/** Wiring point: every provider this watcher runs. A new provider is one line here. */
+export function createProviders(ctx: WatcherContext): Provider[] {
+  const { config, clock, metrics } = ctx;
+  const providers: Provider[] = [];
+  if (config.marathonMasters.length > 0) {
+    providers.push(
+      createMarathonProvider({
+        masters: config.marathonMasters,
+        clock,
+        random: ctx.random,
+        logger: ctx.logger.child({ component: "marathon" }),
+        metrics,
+        resyncMs: config.resyncMs,
+        staleStreamMs: config.staleStreamMs,
+        debounceMs: config.debounceMs,
+        timeoutMs: config.marathonTimeoutMs,
+      }),
+    );
+  }
+  if (config.routesFile) {
+    providers.push(
+      createFileProvider({
+        path: config.routesFile,
+        clock,
+        logger: ctx.logger.child({ component: "file" }),
+        metrics,
+        debounceMs: config.debounceMs,
+        resyncMs: config.resyncMs,
+      }),
+    );
+  }
+  return providers;
+}
+
+/** Wiring point: services started beside the builder (the control API); each is stopped first on stop(). */
+export async function startServices(_ctx: WatcherContext, _builder: TableBuilder): Promise<WatcherService[]> {
+  return [];
+}
+
+/**
+ * Starts the watcher: every provider feeds the builder; only the lease holder writes
+ * signalbox-routes, a standby follows it so `builder.current()` stays live and a
+ * takeover continues from the version in KV.
+ */
+export async function start(config: Config, deps: WatcherDeps = {}): Promise<Watcher> {
+  const logger = deps.logger ?? pino({ level: config.logLevel, base: { service: "watcher" } });
+  const clock = deps.clock ?? systemClock;
+  const nc =
+    deps.nc ??
+    (await connectNats({ env: config.natsEnv, name: `signalbox-watcher ${config.watcherId}`, logger }));
+  const routesKv = await openRoutesBucket(nc);
+  const configKv = await openConfigBucket(nc);
+  const metrics = createWatcherMetrics();
+  const ctx: WatcherContext = {
+    config,
+    logger,
+    clock,
+    random: deps.random ?? Math.random,
+    nc,
+    routesKv,
+    configKv,
+    metrics,
+  };
+
+  const providers = createProviders(ctx);
+  const publisher = createKvPublisher({ kv: routesKv, nc, logger: logger.child({ component: "publish" }) });
+  const builder = createTableBuilder({
+    clock,
+    random: ctx.random,
+    logger: logger.child({ component: "table" }),
+    metrics,
+    debounceMs: config.debounceMs,
+    sources: providers.map((provider) => provider.source),
+    publisher,
+    mayWrite: () => lease.isLeader(),
+  });
+
+  // A standby follows the table in KV; the leader stops following and writes.
+  let following: AbortController | undefined;
+  const follow = () => {
+    if (following) return;
+    const controller = new AbortController();
+    following = controller;
+    followRouteTables(routesKv, {
+      signal: controller.signal,
+      onTable: (table) => builder.observe(table),
+      logger: logger.child({ component: "follow" }),
+    }).catch((error: unknown) => {
+      if (!controller.signal.aborted) logger.error({ err: error }, "following signalbox-routes failed");
+    });
+  };
+  const unfollow = () => {
+    following?.abort();
+    following = undefined;
+  };
+
+  const lease = createLeaderLease({
+    kv: configKv,
+    key: LEASE_KEY,
+    watcherId: config.watcherId,
+    ttlMs: config.leaseTtlMs,
+    clock,
+    logger: logger.child({ component: "leader" }),
+    async onElected() {
+      unfollow();
+      const table = await publisher.read();
+      if (!lease.isLeader()) return;
+      builder.resume(table);
+      metrics.leader.set(1);
+    },
+    onDemoted() {
+      builder.pause();
+      metrics.leader.set(0);
+      follow();
+    },
+  });
+
+  const running = new AbortController();
+  const runs = providers.map((provider) =>
+    provider
+      .run((snapshot) => builder.update(snapshot), running.signal)
+      .catch((error: unknown) => logger.error({ err: error, source: provider.source }, "provider stopped")),
+  );
+  const services = await startServices(ctx, builder);
+  const admin = await startAdminServer({
+    listen: config.adminListen,
+    registry: metrics.registry,
+    health: () => ({
+      watcherId: config.watcherId,
+      leader: lease.isLeader(),
+      version: builder.current()?.version ?? 0,
+    }),
+  });
+  follow();
+  lease.start();
+  logger.info({ watcherId: config.watcherId, sources: providers.map((p) => p.source) }, "watcher started");
+
+  return {
+    builder,
+    isLeader: () => lease.isLeader(),
+    adminAddress: admin.address,
+    async stop() {
+      for (const service of services) await service.stop();
+      running.abort();
+      await Promise.all(runs);
+      await builder.stop();
+      await lease.stop();
+      unfollow();
+      await admin.stop();
+      if (!deps.nc) await nc.drain();
+      logger.info("watcher stopped");
+    },
+  };
+}

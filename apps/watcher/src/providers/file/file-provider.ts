@@ -1,0 +1,145 @@
+// The routes-file provider: watches ROUTES_FILE's directory (so a delete, re-create
+// or atomic rename is seen), re-reads after a debounce and on every resync, and emits
+// each new good version; a broken or missing file keeps the last good one.
+import { type FSWatcher, watch } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import type { Clock, TimerHandle } from "@signalbox/backoff";
+import type { Logger } from "pino";
+import type { WatcherMetrics } from "../../metrics.js";
+import { createCoalescedTask } from "../../scheduling/coalesced-task.js";
+import type { Provider, ProviderSnapshot } from "../provider.js";
+import { parseRoutesFile } from "./routes-file.js";
+
+export interface FileProviderOptions {
+  path: string;
+  clock: Clock;
+  logger: Logger;
+  metrics: WatcherMetrics;
+  debounceMs: number;
+  /** Re-read period, in case a file system event was missed (network mounts). */
+  resyncMs: number;
+}
+
+/**
+ * Until the file was read good once, the provider emits an empty snapshot whose warning
+ * names the problem, so a bad ROUTES_FILE at start never holds back the other sources.
+ */
+export function createFileProvider(opts: FileProviderOptions): Provider {
+  return { source: "file", run: (emit, signal) => runFile(opts, emit, signal) };
+}
+
+async function runFile(
+  opts: FileProviderOptions,
+  emit: (snapshot: ProviderSnapshot) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const { clock, logger, metrics } = opts;
+  const path = resolve(opts.path);
+  const name = basename(path);
+  const firstSeen = new Map<string, number>();
+  let loadedGood = false;
+  /** The last text read, good or bad: an unchanged file is neither re-parsed nor re-logged. */
+  let lastText: string | undefined;
+  let missingLogged = false;
+
+  /** A file backend's `connectedAt` is when this watcher first read it, so a re-read changes nothing. */
+  const connectedAt = (id: string) => {
+    const at = firstSeen.get(id) ?? clock.now();
+    firstSeen.set(id, at);
+    return at;
+  };
+
+  const failed = (reason: string) => {
+    if (loadedGood) return;
+    emit({ source: "file", endpoints: [], backends: [], warnings: [`routes file ${path}: ${reason}`] });
+    metrics.providerWarnings.set({ source: "file" }, 1);
+  };
+
+  const load = createCoalescedTask({
+    clock,
+    debounceMs: opts.debounceMs,
+    onError: (error) => logger.error({ err: error, file: path }, "routes file reload failed"),
+    run: async () => {
+      let text: string;
+      try {
+        text = await readFile(path, "utf8");
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (!missingLogged) {
+          metrics.routesFileLoads.inc({ result: "missing" });
+          logger.warn({ file: path, code }, "routes file unreadable; keeping the last good routes");
+          missingLogged = true;
+          failed(`cannot be read (${String(code)})`);
+        }
+        lastText = undefined;
+        return;
+      }
+      missingLogged = false;
+      if (text === lastText) return;
+      lastText = text;
+      const result = parseRoutesFile(text, { connectedAt });
+      if (!result.ok) {
+        metrics.routesFileLoads.inc({ result: "invalid" });
+        logger.error(
+          { file: path, line: result.line, column: result.column, reason: result.reason },
+          `routes file ${path}:${result.line}: ${result.reason}; keeping the last good routes`,
+        );
+        failed(`line ${result.line}: ${result.reason}`);
+        return;
+      }
+      loadedGood = true;
+      metrics.routesFileLoads.inc({ result: "ok" });
+      metrics.providerWarnings.set({ source: "file" }, 0);
+      logger.info(
+        { file: path, endpoints: result.endpoints.length, backends: result.backends.length },
+        "routes file loaded",
+      );
+      emit({ source: "file", endpoints: result.endpoints, backends: result.backends, warnings: [] });
+    },
+  });
+
+  // The directory, not the file: a watch on the file dies with its inode on delete or rename.
+  let watcher: FSWatcher | undefined;
+  const ensureWatch = () => {
+    if (watcher || signal.aborted) return;
+    try {
+      watcher = watch(dirname(path), (_event, changed) => {
+        if (changed === null || changed === name) load.trigger();
+      });
+      watcher.on("error", (error) => {
+        logger.warn(
+          { err: error, dir: dirname(path) },
+          "routes file directory watch failed; retrying on resync",
+        );
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch (error) {
+      logger.warn(
+        { err: error, dir: dirname(path) },
+        "cannot watch the routes file directory; retrying on resync",
+      );
+    }
+  };
+
+  let resyncTimer: TimerHandle | undefined;
+  const resync = () => {
+    resyncTimer = clock.setTimeout(() => {
+      ensureWatch();
+      load.trigger();
+      resync();
+    }, opts.resyncMs);
+  };
+
+  ensureWatch();
+  resync();
+  load.trigger();
+  await new Promise<void>((done) => {
+    if (signal.aborted) done();
+    else signal.addEventListener("abort", () => done(), { once: true });
+  });
+  if (resyncTimer) clock.clearTimeout(resyncTimer);
+  watcher?.close();
+  await load.stop();
+}

@@ -1,0 +1,193 @@
+// The table builder: keeps the latest snapshot of every source, and after each burst
+// of changes merges, assigns route ids, compiles (to validate and collect warnings),
+// and, while this watcher leads, publishes a new version unless the hash is unchanged.
+import type { Clock } from "@signalbox/backoff";
+import {
+  type BackendSource,
+  compileTable,
+  hashTable,
+  normalizePattern,
+  type RouteTable,
+} from "@signalbox/route-model";
+import type { Logger } from "pino";
+import type { WatcherMetrics } from "../metrics.js";
+import type { ProviderSnapshot } from "../providers/provider.js";
+import type { TablePublisher } from "../publish/kv-publisher.js";
+import { createCoalescedTask } from "../scheduling/coalesced-task.js";
+import { mergeSnapshots } from "./merge-snapshots.js";
+import { createRouteIdAllocator } from "./route-ids.js";
+
+export interface TableBuilderOptions {
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+  metrics: WatcherMetrics;
+  debounceMs: number;
+  /** Nothing is published before each of these sources sent its first snapshot. */
+  sources: readonly BackendSource[];
+  publisher: TablePublisher;
+  /** Checked before every write: does this watcher still hold the leader lease? */
+  mayWrite: () => boolean;
+}
+
+export interface TableBuilder {
+  /** Replaces the source's snapshot; a rebuild follows after the debounce. */
+  update(snapshot: ProviderSnapshot): void;
+  /** The last table published, resumed from or followed (ids assigned); undefined before any. */
+  current(): RouteTable | undefined;
+  /** Called with every new current table; returns the unsubscribe function. */
+  onTable(listener: (table: RouteTable) => void): () => void;
+  /** Becoming leader: continue from the table in KV (its version and its route ids). */
+  resume(table: RouteTable): void;
+  /** Losing the lease: stop writing. */
+  pause(): void;
+  /** A standby saw another watcher publish this table. */
+  observe(table: RouteTable): void;
+  /** Resolves once no rebuild is waiting or running. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Versions only go up: each publication is `current().version + 1` on top of what KV holds. */
+export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
+  const { clock, logger, metrics } = opts;
+  const snapshots = new Map<BackendSource, ProviderSnapshot>();
+  const ids = createRouteIdAllocator();
+  const listeners = new Set<(table: RouteTable) => void>();
+  let last: { table: RouteTable; hash: string } | undefined;
+  let writing = false;
+  let loggedWarnings = new Set<string>();
+
+  const setCurrent = (table: RouteTable, hash: string) => {
+    last = { table, hash };
+    metrics.tableVersion.set(table.version);
+    for (const listener of listeners) {
+      try {
+        listener(table);
+      } catch (error) {
+        logger.error({ err: error }, "table listener failed");
+      }
+    }
+  };
+
+  const logNewWarnings = (warnings: string[]) => {
+    for (const warning of warnings)
+      if (!loggedWarnings.has(warning)) logger.warn({ warning }, "route table warning");
+    loggedWarnings = new Set(warnings);
+  };
+
+  const rebuild = async () => {
+    const missing = opts.sources.filter((source) => !snapshots.has(source));
+    if (missing.length > 0) {
+      metrics.tableBuilds.inc({ result: "waiting" });
+      logger.debug({ missing }, "waiting for the first snapshot of every source");
+      return;
+    }
+    if (!writing || !opts.mayWrite()) {
+      metrics.tableBuilds.inc({ result: "standby" });
+      return;
+    }
+    const merged = mergeSnapshots([...snapshots.values()], ids);
+    const hash = hashTable(merged);
+    if (last && last.hash === hash) {
+      metrics.tableBuilds.inc({ result: "unchanged" });
+      return;
+    }
+    const next: RouteTable = {
+      version: (last?.table.version ?? 0) + 1,
+      generatedAt: clock.now(),
+      endpoints: merged.endpoints,
+      backends: merged.backends,
+    };
+    let compileWarnings: string[];
+    try {
+      compileWarnings = compileTable(next, { random: opts.random }).warnings.map((w) => w.message);
+    } catch (error) {
+      metrics.tableBuilds.inc({ result: "invalid" });
+      logger.error({ err: error }, "merged route table does not compile; keeping the published one");
+      return;
+    }
+    logNewWarnings([...merged.warnings, ...compileWarnings]);
+    if (!writing || !opts.mayWrite()) return;
+    const started = performance.now();
+    const written = await opts.publisher.publish(last?.table, next, hash);
+    metrics.publishSeconds.observe((performance.now() - started) / 1000);
+    metrics.tableBuilds.inc({ result: "published" });
+    logger.info(
+      { version: written.version, endpoints: next.endpoints.length, backends: next.backends.length },
+      "route table published",
+    );
+    setCurrent(written, hash);
+  };
+
+  const task = createCoalescedTask({
+    clock,
+    debounceMs: opts.debounceMs,
+    run: rebuild,
+    onError: (error) =>
+      logger.error({ err: error }, "route table rebuild failed; retrying on the next change"),
+  });
+
+  return {
+    update(snapshot) {
+      snapshots.set(snapshot.source, snapshot);
+      metrics.providerWarnings.set({ source: snapshot.source }, snapshot.warnings.length);
+      task.trigger();
+    },
+    current: () => last?.table,
+    onTable(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    resume(table) {
+      ids.reset(idsOf(table, [...snapshots.values()]));
+      setCurrent(table, hashTable(table));
+      writing = true;
+      logger.info({ version: table.version }, "continuing from the route table in KV");
+      task.trigger();
+    },
+    pause() {
+      writing = false;
+    },
+    observe(table) {
+      if (!writing) setCurrent(table, hashTable(table));
+    },
+    idle: () => task.idle(),
+    stop: () => task.stop(),
+  };
+}
+
+/**
+ * The key -> id seed for a new leader: within each endpoint, a keyed route of the current
+ * snapshots takes the id of the table's route with the same selector (first unused match).
+ */
+function idsOf(table: RouteTable, snapshots: ProviderSnapshot[]): Map<string, Map<string, string>> {
+  const seed = new Map<string, Map<string, string>>();
+  const routesByPattern = new Map(table.endpoints.map((endpoint) => [endpoint.pattern, endpoint.routes]));
+  for (const snapshot of snapshots) {
+    for (const endpoint of snapshot.endpoints) {
+      let pattern: string;
+      try {
+        pattern = normalizePattern(endpoint.pattern);
+      } catch {
+        continue;
+      }
+      const tableRoutes = routesByPattern.get(pattern);
+      if (!tableRoutes) continue;
+      const ids = seed.get(pattern) ?? new Map<string, string>();
+      seed.set(pattern, ids);
+      const used = new Set(ids.values());
+      for (const route of endpoint.routes) {
+        if (route.id !== undefined) continue;
+        const match = tableRoutes.find(
+          (candidate) => candidate.selector === route.selector && !used.has(candidate.id),
+        );
+        if (match) {
+          ids.set(route.key, match.id);
+          used.add(match.id);
+        }
+      }
+    }
+  }
+  return seed;
+}
