@@ -20,8 +20,13 @@ export interface EndpointIndex<T> {
 }
 
 interface PathNode<T> {
-  entry?: { pattern: string; value: T };
-  children?: Map<string, PathNode<T>>;
+  entry: { pattern: string; value: T } | undefined;
+  children: Map<string, PathNode<T>> | undefined;
+}
+
+/** Every node gets both fields up front: one object shape keeps the lookup's property reads monomorphic. */
+function createNode<T>(): PathNode<T> {
+  return { entry: undefined, children: undefined };
 }
 
 /**
@@ -50,7 +55,7 @@ export function createEndpointIndex<T>(entries: { pattern: string; value: T }[])
     const hosts = parsed.wildcard ? wildcardHosts : exactHosts;
     let node = hosts.get(parsed.host);
     if (node === undefined) {
-      node = {};
+      node = createNode();
       hosts.set(parsed.host, node);
     }
     for (const segment of parsed.pathPrefix.split("/")) {
@@ -58,7 +63,7 @@ export function createEndpointIndex<T>(entries: { pattern: string; value: T }[])
       node.children ??= new Map();
       let child = node.children.get(segment);
       if (child === undefined) {
-        child = {};
+        child = createNode();
         node.children.set(segment, child);
       }
       node = child;
