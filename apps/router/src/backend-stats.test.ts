@@ -1,0 +1,86 @@
+import { ManualClock } from "@signalbox/backoff/testing";
+import type { Backend } from "@signalbox/route-model";
+import { describe, expect, it } from "vitest";
+import { BackendStats } from "./backend-stats.js";
+
+function backend(id: string, state: Backend["state"] = "up"): Backend {
+  return { id, service: "/web", address: "127.0.0.1:1", labels: {}, state, source: "file", connectedAt: 0 };
+}
+
+function setup() {
+  const clock = new ManualClock(10_000);
+  const ejected: string[] = [];
+  const stats = new BackendStats({
+    clock,
+    ejectAfterFailures: 3,
+    ejectCooldownMs: 1000,
+    slowStartMs: 2000,
+    onEject: (id) => ejected.push(id),
+  });
+  return { clock, stats, ejected };
+}
+
+describe("BackendStats", () => {
+  it("offers only `up` backends whose verdict is SERVING or absent (unless health is required)", () => {
+    const { stats } = setup();
+    stats.observeTable([backend("a"), backend("b"), backend("c", "draining")]);
+    stats.setHealth({ b: "NOT_SERVING" });
+    expect(stats.isAvailable(backend("a"), false)).toBe(true);
+    expect(stats.isAvailable(backend("a"), true)).toBe(false);
+    expect(stats.isAvailable(backend("b"), false)).toBe(false);
+    expect(stats.isAvailable(backend("c", "draining"), false)).toBe(false);
+    stats.setHealth({ a: "SERVING" });
+    expect(stats.isAvailable(backend("a"), true)).toBe(true);
+  });
+
+  it("keeps a verdict that arrives before the table naming the backend", () => {
+    const { stats } = setup();
+    stats.observeTable([]);
+    stats.setHealth({ late: "NOT_SERVING" });
+    stats.observeTable([backend("late")]);
+    expect(stats.isAvailable(backend("late"), false)).toBe(false);
+  });
+
+  it("ejects after N consecutive connect failures for the cool-down, then ramps up again", () => {
+    const { stats, clock, ejected } = setup();
+    stats.observeTable([backend("a")]);
+    stats.recordConnectFailure("a");
+    stats.recordConnectFailure("a");
+    stats.recordConnected(stats.get("a"));
+    stats.recordConnectFailure("a");
+    stats.recordConnectFailure("a");
+    expect(ejected).toEqual([]);
+    stats.recordConnectFailure("a");
+    expect(ejected).toEqual(["a"]);
+    expect(stats.isAvailable(backend("a"), false)).toBe(false);
+    clock.advance(1000);
+    expect(stats.isAvailable(backend("a"), false)).toBe(true);
+    expect(stats.slowStartFactor(backend("a"))).toBeCloseTo(0.1);
+    clock.advance(1000);
+    expect(stats.slowStartFactor(backend("a"))).toBeCloseTo(0.5);
+  });
+
+  it("ramps up backends that join after the first table, not those of the first table", () => {
+    const { stats, clock } = setup();
+    stats.observeTable([backend("old")]);
+    clock.advance(100);
+    stats.observeTable([backend("old"), backend("new")]);
+    expect(stats.slowStartFactor(backend("old"))).toBe(1);
+    expect(stats.slowStartFactor(backend("new"))).toBeCloseTo(0.1);
+    clock.advance(1500);
+    expect(stats.slowStartFactor(backend("new"))).toBeCloseTo(0.75);
+    clock.advance(500);
+    expect(stats.slowStartFactor(backend("new"))).toBe(1);
+  });
+
+  it("hands out counts since the last call and forgets backends that left", () => {
+    const { stats } = setup();
+    stats.observeTable([backend("a"), backend("b")]);
+    stats.get("a").requests = 3;
+    stats.get("a").errors = 1;
+    expect(stats.takeCounts()).toEqual({ a: { requests: 3, errors: 1 } });
+    expect(stats.takeCounts()).toEqual({});
+    stats.observeTable([backend("b")]);
+    expect([...stats.all()].map((s) => s.id)).toEqual(["b"]);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseListenAddress } from "./config.js";
+import { ConfigError } from "./errors.js";
+
+describe("loadConfig", () => {
+  it("has the contract's defaults", () => {
+    const config = loadConfig({});
+    expect(config.listen).toEqual([{ host: "0.0.0.0", port: 8080 }]);
+    expect(config.adminListen).toEqual({ host: "127.0.0.1", port: 9090 });
+    expect(config.drainDelayMs).toBe(5000);
+    expect(config.drainTimeoutMs).toBe(30_000);
+    expect(config.logLevel).toBe("info");
+    expect(config.routerId).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it("reads several listeners and passes NATS_* through", () => {
+    const config = loadConfig({ ROUTER_LISTEN: "127.0.0.1:0, [::1]:8081", NATS_URL: "nats://n:4222", ROUTER_ID: "r-1" });
+    expect(config.listen).toEqual([
+      { host: "127.0.0.1", port: 0 },
+      { host: "::1", port: 8081 },
+    ]);
+    expect(config.natsEnv).toEqual({ NATS_URL: "nats://n:4222" });
+    expect(config.routerId).toBe("r-1");
+  });
+
+  it.each([
+    ["ROUTER_LISTEN", "localhost"],
+    ["ROUTER_ADMIN_LISTEN", "1.2.3.4:99999"],
+    ["DRAIN_DELAY_MS", "-1"],
+    ["ROUTER_RETRIES", "two"],
+    ["LOG_LEVEL", "loud"],
+    ["ROUTER_ID", "a.b"],
+  ])("rejects %s=%s naming the variable and value", (variable, value) => {
+    const error = (() => {
+      try {
+        loadConfig({ [variable]: value });
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toContain(value);
+  });
+
+  it("accepts :port for all interfaces", () => {
+    expect(parseListenAddress("X", ":80")).toEqual({ host: "0.0.0.0", port: 80 });
+  });
+});

@@ -1,0 +1,106 @@
+import { ManualClock } from "@signalbox/backoff/testing";
+import type { Endpoint } from "@signalbox/route-model";
+import { describe, expect, it } from "vitest";
+import { createFilterChain, FilterState } from "./chain.js";
+import type { FilterRequest } from "./filter.js";
+import { applyHeaderRules } from "./header-rules.js";
+import { TokenBuckets } from "./rate-limit.js";
+import { stripPrefix } from "./strip-prefix.js";
+
+function request(overrides: Partial<FilterRequest> = {}): FilterRequest {
+  return { method: "GET", path: "/blog/post?x=1", headers: ["host", "a.test"], host: "a.test:8080", clientIp: "10.0.0.1", proto: "http", ...overrides };
+}
+
+function endpoint(filters: Endpoint["filters"], pattern = "a.test/blog"): Endpoint {
+  return { pattern, routes: [], filters };
+}
+
+describe("stripPrefix", () => {
+  it.each([
+    ["/blog/post?x=1", "/blog", "/post?x=1"],
+    ["/blog", "/blog", "/"],
+    ["/blog?x", "/blog", "/?x"],
+    ["/blogger", "/blog", "/blogger"],
+    ["/other", "/blog", "/other"],
+  ])("%s without %s -> %s", (path, prefix, expected) => {
+    expect(stripPrefix(path, prefix)).toBe(expected);
+  });
+});
+
+describe("applyHeaderRules", () => {
+  it("removes, then sets, case-insensitively", () => {
+    const headers = ["X-Debug", "1", "Accept", "*/*"];
+    applyHeaderRules(headers, { remove: ["x-debug"], set: { "X-Team": "shop", accept: "text/html" } });
+    expect(headers).toEqual(["x-team", "shop", "accept", "text/html"]);
+  });
+});
+
+describe("TokenBuckets", () => {
+  it("allows the burst, then one request per 1/rate seconds, per client", () => {
+    const clock = new ManualClock(1_000);
+    const buckets = new TokenBuckets(2, 3, clock);
+    expect([buckets.take("a"), buckets.take("a"), buckets.take("a")]).toEqual([0, 0, 0]);
+    expect(buckets.take("a")).toBe(1);
+    expect(buckets.take("b")).toBe(0);
+    clock.advance(500);
+    expect(buckets.take("a")).toBe(0);
+    expect(buckets.take("a")).toBe(1);
+  });
+});
+
+describe("createFilterChain", () => {
+  const state = new FilterState(new ManualClock(0));
+
+  it("strips the endpoint's own prefix when the spec names none, and sets request headers in order", () => {
+    const chain = createFilterChain(
+      endpoint([{ type: "strip-prefix" }, { type: "request-headers", set: { "x-env": "prod" } }]),
+      "/blog",
+      state,
+    );
+    const req = request();
+    expect(chain.onRequest(req)).toBeUndefined();
+    expect(req.path).toBe("/post?x=1");
+    expect(req.headers).toEqual(["host", "a.test", "x-env", "prod"]);
+  });
+
+  it("redirects plain HTTP to https without the port", () => {
+    const chain = createFilterChain(endpoint([{ type: "redirect-https", status: 308 }]), "/blog", state);
+    expect(chain.onRequest(request())).toEqual({
+      kind: "respond",
+      status: 308,
+      headers: ["location", "https://a.test/blog/post?x=1", "content-length", "0"],
+    });
+    expect(chain.onRequest(request({ proto: "https" }))).toBeUndefined();
+  });
+
+  it("answers rate-limited with Retry-After once a client's bucket is empty", () => {
+    const chain = createFilterChain(endpoint([{ type: "rate-limit", ratePerSecond: 1, burst: 1 }]), "/", state);
+    expect(chain.onRequest(request())).toBeUndefined();
+    expect(chain.onRequest(request())).toEqual({ kind: "error", reason: "rate-limited", headers: ["retry-after", "1"] });
+  });
+
+  it("keeps rate-limit buckets across a rebuild of the same filter", () => {
+    const clock = new ManualClock(0);
+    const shared = new FilterState(clock);
+    const spec = endpoint([{ type: "rate-limit", ratePerSecond: 1, burst: 1 }]);
+    createFilterChain(spec, "/", shared).onRequest(request());
+    shared.retain();
+    const rebuilt = createFilterChain(spec, "/", shared);
+    shared.retain();
+    expect(rebuilt.onRequest(request())?.kind).toBe("error");
+  });
+
+  it("applies response-header filters in reverse order", () => {
+    const chain = createFilterChain(
+      endpoint([
+        { type: "response-headers", set: { "x-layer": "outer" } },
+        { type: "response-headers", set: { "x-layer": "inner" } },
+      ]),
+      "/",
+      state,
+    );
+    const headers: string[] = [];
+    chain.onResponse(headers);
+    expect(headers).toEqual(["x-layer", "outer"]);
+  });
+});
