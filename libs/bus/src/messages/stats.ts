@@ -10,7 +10,10 @@ export const routerStatsSchema = z.object({
   /** Epoch ms at the end of the interval. */
   at: z.number().int().nonnegative(),
   intervalMs: z.number().positive(),
-  /** Backend id -> requests forwarded and errors (502/504) in the interval. */
-  backends: z.record(z.string(), z.object({ requests: count, errors: count })),
+  /**
+   * Backend id -> requests forwarded and errors (502/504) in the interval, and `inFlight`:
+   * requests still open at `at` (an agent's drain waits for 0; absent counts as 0).
+   */
+  backends: z.record(z.string(), z.object({ requests: count, errors: count, inFlight: count.optional() })),
 });
 export type RouterStats = z.infer<typeof routerStatsSchema>;
