@@ -1,0 +1,23 @@
+// The health service's latest verdict per service (`health.<service>`), so `query` can show
+// each backend's health status next to its state.
+import type { HealthMessage, HealthStatus } from "@signalbox/bus";
+
+export interface HealthBook {
+  /** Keeps the newest message per service (by its `at`); an older one arriving late is ignored. */
+  add(verdicts: HealthMessage): void;
+  /** The backend's last verdict; UNKNOWN when the health service has said nothing about it. */
+  statusOf(service: string, backendId: string): HealthStatus;
+}
+
+export function createHealthBook(): HealthBook {
+  const byService = new Map<string, HealthMessage>();
+  return {
+    add(verdicts) {
+      const known = byService.get(verdicts.service);
+      if (!known || known.at <= verdicts.at) byService.set(verdicts.service, verdicts);
+    },
+    statusOf(service, backendId) {
+      return byService.get(service)?.backends[backendId] ?? "UNKNOWN";
+    },
+  };
+}
