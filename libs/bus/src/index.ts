@@ -3,6 +3,7 @@ export * from "./codec.js";
 export * from "./codecs.js";
 export * from "./connect.js";
 export * from "./errors.js";
+export * from "./messages/agent.js";
 export * from "./messages/api.js";
 export * from "./messages/health.js";
 export * from "./messages/routes.js";

@@ -9,6 +9,7 @@
 // the agent exits 1, while `not-registered` (expired after 3 missed heartbeats, or a watcher
 // restart) means "register again". Three missed intervals remove the backend.
 import { z } from "zod";
+import { createCodec } from "../codec.js";
 
 /** Agent-chosen id of one agent process: `[A-Za-z0-9_-]`, 1..128 characters. */
 export const AGENT_INSTANCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -98,3 +99,13 @@ export const agentDeregisterReplySchema = z.discriminatedUnion("ok", [
   z.object({ ok: z.literal(false), error: rejection }),
 ]);
 export type AgentDeregisterReply = z.infer<typeof agentDeregisterReplySchema>;
+
+/** One codec per message of the protocol; decode reasons name the message (`agent.register message: ...`). */
+export const agentCodecs = {
+  register: createCodec("agent.register", agentRegisterRequestSchema),
+  registerReply: createCodec("agent.register reply", agentRegisterReplySchema),
+  heartbeat: createCodec("agent.heartbeat", agentHeartbeatSchema),
+  heartbeatReply: createCodec("agent.heartbeat reply", agentHeartbeatReplySchema),
+  deregister: createCodec("agent.deregister", agentDeregisterRequestSchema),
+  deregisterReply: createCodec("agent.deregister reply", agentDeregisterReplySchema),
+};
