@@ -7,10 +7,12 @@ export const tcpProbe: Probe = (target, signal) =>
   new Promise<ProbeResult>((resolve) => {
     const { host, port } = splitAddress(target.address);
     const socket = connect({ host, port });
+    // Settles once the socket is closed, so a finished probe holds no socket.
     const finish = (result: ProbeResult) => {
       signal.removeEventListener("abort", onAbort);
+      socket.removeAllListeners("connect").removeAllListeners("error");
+      socket.once("close", () => resolve(result));
       socket.destroy();
-      resolve(result);
     };
     const onAbort = () => finish({ ok: false, reason: `connect: ${abortReason(signal)}` });
     socket.once("connect", () => finish({ ok: true }));
