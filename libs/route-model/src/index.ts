@@ -1,5 +1,17 @@
 // @signalbox/route-model: the only import path of this package.
 export * from "./errors.js";
+export {
+  type MarathonTranslation,
+  marathonAppsToSnapshot,
+  type ProviderEndpointLike,
+  type ProviderRouteLike,
+} from "./marathon/app-to-table.js";
+export { formatAddress, parseAddress } from "./model/address.js";
+export { parseBackend } from "./model/backend.js";
+export { parseEndpoint } from "./model/endpoint.js";
+export { parseFilterSpec } from "./model/filter.js";
+export { parseRoute } from "./model/route.js";
+export { parseRouteTable } from "./model/route-table.js";
 export * from "./model/types.js";
 export { createEndpointIndex, type EndpointIndex } from "./pattern/endpoint-index.js";
 export {
@@ -20,4 +32,13 @@ export {
   type StrategyDeps,
   type StrategySpec,
 } from "./strategies/index.js";
+export {
+  type CompiledEndpoint,
+  type CompiledRoute,
+  type CompiledTable,
+  compileTable,
+} from "./table/compile.js";
+export { diffTables, type TableDiff } from "./table/diff.js";
+export { hashTable } from "./table/hash.js";
+export type { TableWarning, TableWarningKind } from "./table/warnings.js";
 export { createSmoothWeightedPicker, type SmoothWeightedPicker } from "./weights/smooth-weighted.js";
