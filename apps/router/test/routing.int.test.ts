@@ -1,0 +1,208 @@
+// Routing under change: atomic table swaps during load, weights, sticky canaries, readiness,
+// /routes, /explain, health verdicts and stats.router.<id>.
+
+import { codecs, connectNats, subjects } from "@signalbox/bus";
+import { captureLogger } from "@signalbox/bus/testing";
+import { Agent, request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  backendOf,
+  endpoint,
+  get,
+  type Harness,
+  startBackend,
+  startHarness,
+  type TestBackend,
+  type TestRouter,
+  waitFor,
+} from "./harness.js";
+
+let harness: Harness;
+let router: TestRouter;
+const backends: TestBackend[] = [];
+
+beforeAll(async () => {
+  harness = await startHarness();
+  for (const id of ["a1", "a2", "b1", "b2"]) backends.push(await startBackend(id));
+  router = await harness.startRouter();
+});
+
+afterAll(async () => {
+  await harness?.stop();
+  await Promise.all(backends.map((b) => b.kill()));
+});
+
+describe("router routing", () => {
+  it("is ready with version 0 from an empty bucket and answers 404 for unknown hosts", async () => {
+    await waitFor(() => router.tableVersion() >= 0, 5000, "first table");
+    const ready = await request(`${router.admin}/readyz`);
+    expect(ready.statusCode).toBe(200);
+    await ready.body.text();
+    const answer = await get(router.url, "nowhere.test");
+    expect(answer.status).toBe(404);
+    expect(answer.headers["x-signalbox-error"]).toBe("no-endpoint");
+  });
+
+  it("routes 10,000 requests while the table changes 100 times: no failure, never a mix of tables", async () => {
+    const all = backends.map((b) => backendOf(b, { pool: b.id.startsWith("a") ? "a" : "b" }));
+    const tableFor = (version: number) => [
+      endpoint("swap.test", [{ selector: `pool=${version % 2 === 0 ? "a" : "b"}` }], {
+        filters: [{ type: "request-headers", set: { "x-table-version": String(version) } }],
+      }),
+    ];
+    // The harness numbers versions 1, 2, ...: publish the next one's table.
+    let version = await harness.publish(tableFor(router.tableVersion() + 1), all);
+    await waitFor(() => router.tableVersion() === version, 5000, "first swap table");
+    const agent = new Agent({ connections: 32 });
+    const results: { startVersion: number; endVersion: number; status: number; seen: number; pool: string }[] = [];
+    let sent = 0;
+    const worker = async () => {
+      while (sent < 10_000) {
+        sent += 1;
+        const startVersion = router.tableVersion();
+        const res = await request(`${router.url}/x`, { dispatcher: agent, headers: { host: "swap.test" } });
+        const body = (await res.body.json()) as { backend: string; headers: Record<string, string> };
+        results.push({
+          startVersion,
+          endVersion: router.tableVersion(),
+          status: res.statusCode,
+          seen: Number(body.headers["x-table-version"]),
+          pool: body.backend.slice(0, 1),
+        });
+      }
+    };
+    const writer = (async () => {
+      for (let i = 0; i < 100; i++) {
+        version = await harness.publish(tableFor(version + 1), all);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await Promise.all([writer, ...Array.from({ length: 32 }, worker)]);
+    await agent.close();
+    await waitFor(() => router.tableVersion() === version, 5000, "last table");
+    expect(results.length).toBe(10_000);
+    expect(results.filter((r) => r.status !== 200)).toEqual([]);
+    // Each request was routed by one table: its filter and its backends agree ...
+    expect(results.filter((r) => (r.seen % 2 === 0) !== (r.pool === "a"))).toEqual([]);
+    // ... and that table was current at some moment between the request's start and its end.
+    expect(results.filter((r) => r.seen < r.startVersion || r.seen > r.endVersion)).toEqual([]);
+    expect(new Set(results.map((r) => r.seen)).size).toBeGreaterThan(20);
+  }, 60_000);
+
+  it("splits 90/10 by route weight within 2%", async () => {
+    const [a1, , b1] = backends as [TestBackend, TestBackend, TestBackend];
+    const version = await harness.publish(
+      [endpoint("weights.test", [{ selector: "pool=a", weight: 90 }, { selector: "pool=b", weight: 10 }])],
+      [backendOf(a1, { pool: "a" }), backendOf(b1, { pool: "b" })],
+    );
+    await waitFor(() => router.tableVersion() === version);
+    const counts = { a1: 0, b1: 0 } as Record<string, number>;
+    for (let i = 0; i < 1000; i++) {
+      const { body } = await get(router.url, "weights.test");
+      const id = (JSON.parse(body) as { backend: string }).backend;
+      counts[id] = (counts[id] ?? 0) + 1;
+    }
+    expect(Math.abs((counts.a1 ?? 0) / 1000 - 0.9)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs((counts.b1 ?? 0) / 1000 - 0.1)).toBeLessThanOrEqual(0.02);
+  });
+
+  it("keeps a client on the canary route it got while that route's weight is > 0", async () => {
+    const [a1, , b1] = backends as [TestBackend, TestBackend, TestBackend];
+    const table = (canaryWeight: number) => [
+      endpoint("sticky.test", [{ selector: "pool=a", weight: 90 }, { selector: "pool=b", weight: canaryWeight }], {
+        sticky: true,
+      }),
+    ];
+    const members = [backendOf(a1, { pool: "a" }), backendOf(b1, { pool: "b" })];
+    let version = await harness.publish(table(10), members);
+    await waitFor(() => router.tableVersion() === version);
+    let cookie: string | undefined;
+    for (let i = 0; i < 20 && cookie === undefined; i++) {
+      const answer = await get(router.url, "sticky.test");
+      const setCookie = String(answer.headers["set-cookie"] ?? "");
+      if ((JSON.parse(answer.body) as { backend: string }).backend === "b1") cookie = setCookie.split(";")[0];
+    }
+    expect(cookie).toMatch(/^sb_route_[0-9a-z]+=route001$/);
+    for (let i = 0; i < 20; i++) {
+      const answer = await get(router.url, "sticky.test", { headers: { cookie: cookie as string } });
+      expect((JSON.parse(answer.body) as { backend: string }).backend).toBe("b1");
+      expect(answer.headers["set-cookie"]).toBeUndefined();
+    }
+    version = await harness.publish(table(0), members);
+    await waitFor(() => router.tableVersion() === version);
+    const moved = await get(router.url, "sticky.test", { headers: { cookie: cookie as string } });
+    expect((JSON.parse(moved.body) as { backend: string }).backend).toBe("a1");
+    expect(String(moved.headers["set-cookie"])).toContain("=route000");
+  });
+
+  it("leaves out backends whose health verdict is not SERVING, and answers 503 when none is left", async () => {
+    const [a1, a2] = backends as [TestBackend, TestBackend];
+    const version = await harness.publish(
+      [endpoint("health.test", [{ selector: "" }])],
+      [backendOf(a1), backendOf(a2)],
+    );
+    await waitFor(() => router.tableVersion() === version);
+    harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "SERVING" });
+    await waitFor(async () => (await get(router.url, "health.test")).body.includes('"a2"') &&
+      (await get(router.url, "health.test")).body.includes('"a2"'));
+    for (let i = 0; i < 10; i++) expect(JSON.parse((await get(router.url, "health.test")).body).backend).toBe("a2");
+    harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "NOT_SERVING" });
+    await waitFor(async () => (await get(router.url, "health.test")).status === 503);
+    const answer = await get(router.url, "health.test");
+    expect(answer.headers["x-signalbox-error"]).toBe("no-healthy-backend");
+    harness.publishHealth("/web", { a1: "SERVING", a2: "SERVING" });
+    await waitFor(async () => (await get(router.url, "health.test")).status === 200);
+  });
+
+  it("describes the table on /routes and a URL on /explain", async () => {
+    const [a1] = backends as [TestBackend];
+    const version = await harness.publish(
+      [endpoint("*.explain.test", [{ selector: "" }]), endpoint("api.explain.test/v1", [{ selector: "" }])],
+      [backendOf(a1)],
+    );
+    await waitFor(() => router.tableVersion() === version);
+    const routes = (await (await request(`${router.admin}/routes`)).body.json()) as {
+      version: number;
+      endpoints: { pattern: string; routes: { backends: { id: string; available: boolean }[] }[] }[];
+    };
+    expect(routes.version).toBe(version);
+    expect(routes.endpoints.map((e) => e.pattern).sort()).toEqual(["*.explain.test", "api.explain.test/v1"]);
+    expect(routes.endpoints[0]?.routes[0]?.backends).toEqual([expect.objectContaining({ id: "a1", available: true })]);
+    const explained = (await (
+      await request(`${router.admin}/explain?url=${encodeURIComponent("http://api.explain.test/v1/users")}`)
+    ).body.json()) as { endpoint: string; shadows: string[]; routes: { backends: { id: string }[] }[] };
+    expect(explained.endpoint).toBe("api.explain.test/v1");
+    expect(explained.shadows).toEqual(["*.explain.test"]);
+    expect(explained.routes[0]?.backends[0]?.id).toBe("a1");
+    const metrics = await (await request(`${router.admin}/metrics`)).body.text();
+    expect(metrics).toContain(`signalbox_router_table_version ${version}`);
+    expect(metrics).toMatch(/signalbox_router_backend_requests_total\{backend="a1"\} \d+/);
+  });
+
+  it("publishes per-backend request counts on stats.router.<routerId> every interval", async () => {
+    const [a1] = backends as [TestBackend];
+    const version = await harness.publish([endpoint("stats.test", [{ selector: "" }])], [backendOf(a1)]);
+    await waitFor(() => router.tableVersion() === version);
+    const logs = captureLogger("silent");
+    const nc = await connectNats({ servers: harness.nats.url, name: "stats-reader", logger: logs.logger });
+    try {
+      let seen: number[] = [];
+      const sub = nc.subscribe(subjects.routerStats("test-router"), {
+        callback: (_err, msg) => {
+          const decoded = codecs.routerStats.decode(msg.data);
+          if (decoded.ok) seen.push(decoded.value.backends.a1?.requests ?? 0);
+        },
+      });
+      await nc.flush();
+      // One message first, so counts from earlier tests are out of the way.
+      await waitFor(() => seen.length > 0, 5000, "a first stats message");
+      seen = [];
+      for (let i = 0; i < 7; i++) await get(router.url, "stats.test");
+      await waitFor(() => seen.reduce((n, c) => n + c, 0) >= 7, 5000, "stats messages");
+      sub.unsubscribe();
+      expect(seen.reduce((n, c) => n + c, 0)).toBe(7);
+    } finally {
+      await nc.close();
+    }
+  });
+});

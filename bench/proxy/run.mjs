@@ -1,0 +1,213 @@
+// Proxy throughput and latency (issue 3): the direct backend, the Signalbox router, and nginx and
+// HAProxy when installed, measured in interleaved rounds in one run; prints the median requests per
+// second, p50 and p99 of each and the ratios to direct.
+//
+// How to run: `npm run build` at the root, then `node bench/proxy/run.mjs [--rounds 5] [--seconds 5]
+// [--connections 64] [--json]`. Load comes from wrk when it is on PATH, else from load.mjs (undici,
+// in a child process). nginx and HAProxy are used when on PATH (one worker / one thread each, keep-alive
+// to the backend); the bench installs nothing. The http-proxy package is not a dependency of this
+// repository, so the issue's "1.5x http-proxy" target is not measured here.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = parseArgs(process.argv.slice(2));
+const ROUNDS = Number(args.rounds ?? 5);
+const SECONDS = Number(args.seconds ?? 5);
+const CONNECTIONS = Number(args.connections ?? 64);
+const HOST = "bench.test";
+const children = [];
+const tmp = mkdtempSync(join(tmpdir(), "sb-bench-proxy-"));
+
+function parseArgs(list) {
+  const out = {};
+  for (let i = 0; i < list.length; i++) {
+    const key = list[i]?.replace(/^--/, "");
+    if (key === "json") out.json = true;
+    else out[key] = list[++i];
+  }
+  return out;
+}
+
+function which(name) {
+  const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+/** Spawns a node script that prints its port on its first stdout line. */
+function startNode(script, extra = []) {
+  const child = spawn(process.execPath, [join(here, script), ...extra], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let text = "";
+    child.stdout.on("data", (chunk) => {
+      text += chunk;
+      const line = text.split("\n")[0];
+      if (text.includes("\n")) resolve(Number(line));
+    });
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`, { headers: { host: HOST } }).then(
+      (r) => r.arrayBuffer().then(() => r.ok),
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing answers on port ${port}`);
+}
+
+async function startNginx(binary, backendPort) {
+  const port = await freePort();
+  const conf = join(tmp, "nginx.conf");
+  writeFileSync(
+    conf,
+    `daemon off; worker_processes 1; pid ${tmp}/nginx.pid; error_log ${tmp}/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}; proxy_temp_path ${tmp}; fastcgi_temp_path ${tmp}; uwsgi_temp_path ${tmp}; scgi_temp_path ${tmp};
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; }
+  }
+}
+`,
+  );
+  children.push(spawn(binary, ["-c", conf, "-p", tmp], { stdio: "inherit" }));
+  await waitForPort(port);
+  return port;
+}
+
+async function startHaproxy(binary, backendPort) {
+  const port = await freePort();
+  const conf = join(tmp, "haproxy.cfg");
+  writeFileSync(
+    conf,
+    `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option http-keep-alive
+frontend fe
+  bind 127.0.0.1:${port}
+  default_backend be
+backend be
+  http-reuse always
+  server b1 127.0.0.1:${backendPort}
+`,
+  );
+  children.push(spawn(binary, ["-f", conf, "-db"], { stdio: ["ignore", "ignore", "inherit"] }));
+  await waitForPort(port);
+  return port;
+}
+
+/** One measurement: {rps, p50Ms, p99Ms}. */
+function measure(port, seconds) {
+  const url = `http://127.0.0.1:${port}/`;
+  if (which("wrk")) {
+    const run = spawnSync(
+      "wrk",
+      ["-t", "2", "-c", String(CONNECTIONS), "-d", `${seconds}s`, "--latency", "-H", `Host: ${HOST}`, url],
+      { encoding: "utf8" },
+    );
+    return parseWrk(run.stdout);
+  }
+  const run = spawnSync(process.execPath, [join(here, "load.mjs"), url, String(CONNECTIONS), String(seconds * 1000), HOST], {
+    encoding: "utf8",
+  });
+  return JSON.parse(run.stdout);
+}
+
+function parseWrk(text) {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  const toMs = (value, unit) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
+  const p = (q) => {
+    const m = new RegExp(`\\s${q}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
+    return m ? toMs(m[1], m[2]) : Number.NaN;
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? "0";
+  return { rps, p50Ms: p(50), p99Ms: p(99), errors: Number(errors) };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function main() {
+  const backendPort = await startNode("backend.mjs");
+  const targets = [{ name: "direct", port: backendPort }];
+  targets.push({ name: "router", port: await startNode("router.mjs", [`127.0.0.1:${backendPort}`]) });
+  const nginx = which("nginx");
+  if (nginx) targets.push({ name: "nginx", port: await startNginx(nginx, backendPort) });
+  const haproxy = which("haproxy");
+  if (haproxy) targets.push({ name: "haproxy", port: await startHaproxy(haproxy, backendPort) });
+  const loader = which("wrk") ? "wrk -t2" : "load.mjs (undici)";
+  console.error(`load: ${loader}, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${SECONDS}s per target`);
+  for (const target of targets) measure(target.port, 1); // warm-up (JIT, pools)
+  const results = new Map(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so no target always runs right after the same one.
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    for (const target of order) {
+      const r = measure(target.port, SECONDS);
+      results.get(target.name).push(r);
+      console.error(`round ${round + 1} ${target.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms`);
+    }
+  }
+  const summary = targets.map(({ name }) => {
+    const rs = results.get(name);
+    return { name, rps: median(rs.map((r) => r.rps)), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)), errors: rs.reduce((n, r) => n + (r.errors ?? 0), 0) };
+  });
+  const direct = summary[0];
+  const nginxRow = summary.find((s) => s.name === "nginx");
+  for (const row of summary) {
+    row.rpsVsDirect = row.rps / direct.rps;
+    if (nginxRow) {
+      row.rpsVsNginx = row.rps / nginxRow.rps;
+      row.p99VsNginx = row.p99Ms / nginxRow.p99Ms;
+    }
+  }
+  if (args.json) console.log(JSON.stringify({ loader, connections: CONNECTIONS, rounds: ROUNDS, seconds: SECONDS, summary }, null, 2));
+  else {
+    console.log(`\n${"target".padEnd(8)} ${"rps".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"x direct".padStart(9)}${nginxRow ? `${"x nginx".padStart(9)}${"p99/nginx".padStart(10)}` : ""}`);
+    for (const row of summary) {
+      const vsNginx = nginxRow ? `${row.rpsVsNginx.toFixed(2).padStart(9)}${row.p99VsNginx.toFixed(2).padStart(10)}` : "";
+      console.log(`${row.name.padEnd(8)} ${row.rps.toFixed(0).padStart(9)} ${row.p50Ms.toFixed(2).padStart(8)} ${row.p99Ms.toFixed(2).padStart(8)} ${row.rpsVsDirect.toFixed(2).padStart(9)}${vsNginx}`);
+    }
+    console.log("\nhttp-proxy: not measured (not a dependency of this repository)");
+  }
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 300));
+  rmSync(tmp, { recursive: true, force: true });
+}
