@@ -6,6 +6,7 @@ import { parseBackend } from "../model/backend.js";
 import { isRecord, readArray, readStringMap } from "../model/fields.js";
 import type { Backend, Endpoint, Route } from "../model/types.js";
 import { parseSelector } from "../selector/parse.js";
+import { compareText } from "../table/canonical.js";
 import { type RouteDefinition, routeDefinitionsFromLabels } from "./labels.js";
 import { portCountOf, taskAddressOf } from "./ports.js";
 
@@ -222,8 +223,4 @@ function isSelectorValue(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -36,9 +36,7 @@ const DEFAULT_WEIGHT = 100;
 const DEFAULT_STRATEGY = "round-robin";
 const HAPROXY_VHOST = /^HAPROXY_(\d+)_VHOST$/;
 
-type Knobs = Omit<RouteDefinition, "pattern" | "portIndex" | "portIndexLabel" | "filters"> & {
-  portIndex: number;
-};
+type Knobs = Omit<RouteDefinition, "pattern" | "portIndexLabel" | "filters">;
 type Labels = Record<string, string>;
 
 /**
@@ -82,8 +80,9 @@ function readHeimdallScheme(labels: Labels): RouteDefinition[] {
     ["heimdall.host", "heimdall.path"],
     ["heimdall.path", "heimdall.host"],
   ] as const) {
-    if (labels[name] === undefined)
+    if (labels[name] === undefined) {
       throw new ValidationError(name, undefined, `is required when ${other} is set`);
+    }
   }
   const pattern = readPattern(labels, "heimdall.host", "heimdall.path");
   const filters = readFilterList(labels, "heimdall.filters", true);
@@ -97,11 +96,13 @@ function readHaproxyScheme(labels: Labels, vhostLabels: string[]): RouteDefiniti
   const knobs = readKnobs(labels, false);
   const routes: RouteDefinition[] = [];
   for (const vhostLabel of vhostLabels.sort()) {
-    const portIndex = Number(HAPROXY_VHOST.exec(vhostLabel)?.[1]);
-    const pathLabel = `HAPROXY_${portIndex}_PATH`;
+    const digits = HAPROXY_VHOST.exec(vhostLabel)?.[1] ?? "";
+    const portIndex = Number(digits);
+    const pathLabel = `HAPROXY_${digits}_PATH`;
     const vhosts = (labels[vhostLabel] ?? "").split(",").map((host) => host.trim());
-    if (vhosts.every((host) => host === ""))
+    if (vhosts.every((host) => host === "")) {
       throw new ValidationError(vhostLabel, labels[vhostLabel], "names no host");
+    }
     const patterns = new Set(
       vhosts
         .filter((host) => host !== "")

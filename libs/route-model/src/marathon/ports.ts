@@ -5,10 +5,10 @@
 import { isRecord } from "../model/fields.js";
 
 /** host and bridge networking publish host ports; container (overlay) networking gives tasks their own IP. */
-export type Networking = "host" | "bridge" | "container";
+type Networking = "host" | "bridge" | "container";
 
 /** The networking mode: `networks[0].mode` (>= 1.5), else `container.docker.network`, else an `ipAddress` (1.3-1.4 IP per task). */
-export function networkingOf(app: Record<string, unknown>): Networking {
+function networkingOf(app: Record<string, unknown>): Networking {
   const networks = app.networks;
   const mode = Array.isArray(networks) && isRecord(networks[0]) ? networks[0].mode : undefined;
   if (mode === "container") return "container";

@@ -5,7 +5,7 @@ const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 const IPV6 = /^[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?$/;
 
 /** True for a hostname, IPv4 address or bracketed IPv6 address (no port). */
-export function isAddressHost(host: string): boolean {
+function isAddressHost(host: string): boolean {
   if (host.startsWith("[")) {
     return host.endsWith("]") && host.includes(":") && IPV6.test(host.slice(1, -1));
   }

@@ -6,7 +6,7 @@ import type { Backend, Endpoint } from "../model/types.js";
  * JSON with object keys sorted at every depth and `undefined` members dropped; arrays keep their
  * order (a filter chain's order matters).
  */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
