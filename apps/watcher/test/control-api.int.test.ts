@@ -1,6 +1,9 @@
-// The control API against a private nats-server: route.add/remove, shape (all or nothing),
-// query, tokens, and state that survives a restart of the API and its provider.
-import { systemClock } from "@signalbox/backoff";
+// The control API of a real watcher (start() with a routes file) against a private
+// nats-server: route.add/remove, shape (all or nothing), query, tokens, and state that
+// survives a restart of the watcher.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   type ApiOp,
   type ApiReply,
@@ -11,81 +14,30 @@ import {
   subjects,
 } from "@signalbox/bus";
 import { captureLogger, type NatsServer, startNatsServer } from "@signalbox/bus/testing";
-import type { Backend, Endpoint, RouteTable } from "@signalbox/route-model";
+import type { RouteTable } from "@signalbox/route-model";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type ControlApi, startControlApi } from "../src/api/control-api.js";
-import type { TableSource } from "../src/api/op-context.js";
 import type { KV, NatsConnection } from "../src/bus-types.js";
-import { createApiProvider } from "../src/providers/api/api-provider.js";
-import type { ProviderSnapshot } from "../src/providers/provider.js";
+import { loadConfig, start, type Watcher } from "../src/index.js";
 import { createTokenStore } from "../src/tokens/token-store.js";
 
-const backend = (id: string, labels: Record<string, string>): Backend => ({
-  id,
-  service: "web",
-  address: "127.0.0.1:9",
-  labels,
-  state: "up",
-  source: "file",
-  connectedAt: 1,
-});
-
-/** What another provider (a routes file) contributes: one endpoint with route000. */
-const FILE_ENDPOINT: Endpoint = {
-  pattern: "shop.test",
-  filters: [],
-  routes: [{ id: "route000", selector: "app=shop", weight: 100, strategy: "round-robin" }],
-};
-const BACKENDS = [
-  backend("b1", { app: "web", track: "stable" }),
-  backend("b2", { app: "web", track: "canary" }),
-];
-
-/**
- * Stand-in for the table builder: file endpoints + the API provider's endpoints (routes keep
- * their own ids) with its weight overrides applied, a new version per snapshot.
- */
-function startStandInBuilder(configKv: KV): TableSource & { stop(): void } {
-  let table: RouteTable | undefined;
-  const listeners = new Set<(t: RouteTable) => void>();
-  const abort = new AbortController();
-  const merge = (snapshot: ProviderSnapshot): RouteTable => {
-    const endpoints = new Map<string, Endpoint>([[FILE_ENDPOINT.pattern, structuredClone(FILE_ENDPOINT)]]);
-    for (const { routes, ...endpoint } of snapshot.endpoints) {
-      const into = endpoints.get(endpoint.pattern) ?? { ...endpoint, routes: [] };
-      for (const { key: _key, id, ...route } of routes) into.routes.push({ id: id ?? "route999", ...route });
-      endpoints.set(endpoint.pattern, into);
-    }
-    for (const [pattern, weights] of Object.entries(snapshot.weightOverrides ?? {})) {
-      for (const route of endpoints.get(pattern)?.routes ?? [])
-        route.weight = weights[route.id] ?? route.weight;
-    }
-    return {
-      version: (table?.version ?? 0) + 1,
-      generatedAt: Date.now(),
-      endpoints: [...endpoints.values()],
-      backends: BACKENDS,
-    };
-  };
-  void createApiProvider({ configKv, logger: captureLogger().logger }).run((snapshot) => {
-    table = merge(snapshot);
-    for (const listener of listeners) listener(table);
-  }, abort.signal);
-  return {
-    current: () => table,
-    onTable(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    stop: () => abort.abort(),
-  };
-}
+/** Another source's endpoint (shop.test, route000) and the two backends every route selects from. */
+const ROUTES_FILE = `
+endpoints:
+  - pattern: shop.test
+    routes: [{ selector: "app=shop" }]
+backends:
+  - { id: b1, service: web, address: "127.0.0.1:9", labels: { app: web, track: stable } }
+  - { id: b2, service: web, address: "127.0.0.1:9", labels: { app: web, track: canary } }
+`;
 
 let server: NatsServer;
 let nc: NatsConnection;
 let configKv: KV;
-let api: ControlApi;
-let builder: ReturnType<typeof startStandInBuilder>;
+let dir: string;
+let watcher: Watcher;
+const builder = {
+  current: () => watcher.builder.current(),
+};
 
 async function request<O extends ApiOp>(op: O, body: ApiRequest<O>): Promise<ApiReply<O>> {
   const codecs = createApiCodecs(op);
@@ -101,22 +53,36 @@ async function keys(): Promise<string[]> {
   return found;
 }
 
-async function startApi(): Promise<void> {
-  builder = startStandInBuilder(configKv);
-  api = await startControlApi({ nc, configKv, builder, clock: systemClock, logger: captureLogger().logger });
-  // The first table comes once the provider has read what signalbox-config holds.
-  for (let waitedMs = 0; builder.current() === undefined; waitedMs += 10) {
-    if (waitedMs > 5000) throw new Error("no table within 5 s");
+/** The table of the routes file alone: what every test starts from. */
+const fileOnly = (table: RouteTable) =>
+  table.backends.length === 2 && table.endpoints.map((e) => e.pattern).join() === "shop.test";
+
+/**
+ * Starts a watcher and waits until its table satisfies `ready` (a new watcher first resumes
+ * the table in KV, which may still hold the previous test's API routes, then rebuilds).
+ */
+async function startWatcher(ready: (table: RouteTable) => boolean = fileOnly): Promise<void> {
+  const env = {
+    ROUTES_FILE: join(dir, "routes.yaml"),
+    WATCHER_ADMIN_LISTEN: "127.0.0.1:0",
+    WATCHER_DEBOUNCE_MS: "5",
+  };
+  watcher = await start(loadConfig(env), { nc, logger: captureLogger("warn").logger });
+  for (let waitedMs = 0; ; waitedMs += 10) {
+    const table = builder.current();
+    if (table && ready(table)) return;
+    if (waitedMs > 5000) throw new Error(`table not ready within 5 s: ${JSON.stringify(table)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
-async function stopApi(): Promise<void> {
-  await api.stop();
-  builder.stop();
+async function stopWatcher(): Promise<void> {
+  await watcher.stop();
 }
 
 beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "control-api-"));
+  await writeFile(join(dir, "routes.yaml"), ROUTES_FILE);
   server = await startNatsServer();
   nc = await connectNats({ servers: server.url, name: "control-api-test", logger: captureLogger().logger });
   configKv = await openConfigBucket(nc);
@@ -125,14 +91,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await nc?.close();
   await server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  for (const key of await keys()) await configKv.purge(key);
-  await startApi();
+  // What the API wrote; the leader lease stays.
+  for (const key of await keys()) if (/^(api|token)\./.test(key)) await configKv.purge(key);
+  await startWatcher();
 });
 
-afterEach(stopApi);
+afterEach(stopWatcher);
 
 describe("route.add and query", () => {
   it("allocates route ids per endpoint and shows the routes with their matched backends", async () => {
@@ -201,7 +169,7 @@ describe("route.add and query", () => {
       ok: false,
       error: { code: "invalid", message: expect.stringMatching(message) },
     });
-    expect(await keys()).toEqual([]);
+    expect((await keys()).filter((key) => key.startsWith("api."))).toEqual([]);
   });
 });
 
@@ -228,8 +196,8 @@ describe("shape", () => {
     });
     const weights = builder.current()?.endpoints.map((e) => [e.pattern, e.routes.map((r) => r.weight)]);
     expect(weights).toEqual([
-      ["shop.test", [0]],
       ["api.test", [90, 10]],
+      ["shop.test", [0]],
     ]);
   });
 
@@ -387,7 +355,7 @@ describe("robustness and persistence", () => {
     expect(reply.ok && !reply.value.ok && reply.value.error.message).toMatch(/route.add request: .*pattern/);
   });
 
-  it("keeps routes, weights and tokens across a restart of the API and its provider", async () => {
+  it("keeps routes, weights and tokens across a restart of the watcher", async () => {
     await request("route.add", { pattern: "api.test", selector: "track=stable" });
     await request("route.add", { pattern: "api.test", selector: "track=canary" });
     await request("shape", { pattern: "api.test", weights: [{ routeId: "route001", weight: 3 }] });
@@ -395,10 +363,20 @@ describe("robustness and persistence", () => {
     const before = await request("query", {});
     const tokensBefore = await request("token.list", {});
 
-    await stopApi();
-    await startApi();
+    await stopWatcher();
+    await startWatcher((table) => table.endpoints.length === 2);
     const after = await request("query", {});
     expect(after.ok && after.endpoints).toEqual(before.ok && before.endpoints);
     expect(await request("token.list", {})).toEqual(tokensBefore);
+    // The table above may be the one resumed from KV; a rebuild from signalbox-config must agree.
+    expect(await request("route.add", { pattern: "api.test", selector: "" })).toMatchObject({
+      routeId: "route002",
+    });
+    const rebuilt = builder.current()?.endpoints.find((e) => e.pattern === "api.test")?.routes;
+    expect(rebuilt?.map((r) => [r.id, r.selector, r.weight])).toEqual([
+      ["route000", "track=stable", 100],
+      ["route001", "track=canary", 3],
+      ["route002", "", 100],
+    ]);
   });
 });
