@@ -4,15 +4,18 @@ import { type Clock, systemClock } from "@signalbox/backoff";
 import { connectNats, followRouteTables, openConfigBucket, openRoutesBucket } from "@signalbox/bus";
 import { type Logger, pino } from "pino";
 import { startAdminServer } from "./admin/admin-server.js";
+import { startControlApi } from "./api/control-api.js";
 import type { KV, NatsConnection } from "./bus-types.js";
 import type { Config, ListenAddress } from "./config.js";
 import { createLeaderLease, LEASE_KEY } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
+import { createApiProvider } from "./providers/api/api-provider.js";
 import { createFileProvider } from "./providers/file/file-provider.js";
 import { createMarathonProvider } from "./providers/marathon/marathon-provider.js";
 import type { Provider } from "./providers/provider.js";
 import { createKvPublisher } from "./publish/kv-publisher.js";
 import { createTableBuilder, type TableBuilder } from "./table/table-builder.js";
+import { createTokenStore, type TokenStore } from "./tokens/token-store.js";
 
 export { type Config, HELP, loadConfig } from "./config.js";
 export { ConfigError } from "./errors.js";
@@ -40,6 +43,8 @@ export interface WatcherContext {
   routesKv: KV;
   configKv: KV;
   metrics: WatcherMetrics;
+  /** Agent tokens in signalbox-config: the control API manages them, the agent provider checks them. */
+  tokens: TokenStore;
 }
 
 /** Something started beside the builder (the control API). */
@@ -87,12 +92,14 @@ export function createProviders(ctx: WatcherContext): Provider[] {
       }),
     );
   }
+  providers.push(createApiProvider({ configKv: ctx.configKv, logger: ctx.logger }));
   return providers;
 }
 
 /** Wiring point: services started beside the builder (the control API); each is stopped first on stop(). */
-export async function startServices(_ctx: WatcherContext, _builder: TableBuilder): Promise<WatcherService[]> {
-  return [];
+export async function startServices(ctx: WatcherContext, builder: TableBuilder): Promise<WatcherService[]> {
+  const { nc, configKv, clock, logger, random, tokens } = ctx;
+  return [await startControlApi({ nc, configKv, builder, clock, logger, tokens, random })];
 }
 
 /**
@@ -109,22 +116,15 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   const routesKv = await openRoutesBucket(nc);
   const configKv = await openConfigBucket(nc);
   const metrics = createWatcherMetrics();
-  const ctx: WatcherContext = {
-    config,
-    logger,
-    clock,
-    random: deps.random ?? Math.random,
-    nc,
-    routesKv,
-    configKv,
-    metrics,
-  };
+  const tokens = createTokenStore({ configKv, logger: logger.child({ component: "tokens" }) });
+  const random = deps.random ?? Math.random;
+  const ctx: WatcherContext = { config, logger, clock, random, nc, routesKv, configKv, metrics, tokens };
 
   const providers = createProviders(ctx);
   const publisher = createKvPublisher({ kv: routesKv, nc, logger: logger.child({ component: "publish" }) });
   const builder = createTableBuilder({
     clock,
-    random: ctx.random,
+    random,
     logger: logger.child({ component: "table" }),
     metrics,
     debounceMs: config.debounceMs,

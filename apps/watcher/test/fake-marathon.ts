@@ -25,6 +25,8 @@ export interface FakeMarathon {
   apps: unknown[];
   /** Overrides the next `/v2/apps` answers, one per call, then back to normal. */
   answerApps(...answers: AppsAnswer[]): void;
+  /** The next `count` `/v2/events` requests answer `status` (a master in trouble). */
+  failEvents(count: number, status: number): void;
   /** Writes one event to every open stream, as Marathon does. */
   emit(eventType: string, payload?: Record<string, unknown>): void;
   /** Jetty's heartbeat: "\r", a flush, then "\n". */
@@ -50,6 +52,7 @@ export function frameEvent(eventType: string, payload: Record<string, unknown>):
 export async function startFakeMarathon(opts: FakeMarathonOptions = {}): Promise<FakeMarathon> {
   const streams = new Set<{ res: ServerResponse; types: string[] }>();
   const pendingAnswers: AppsAnswer[] = [];
+  let eventFailures = { count: 0, status: 500 };
   const appsRequests: FakeMarathon["appsRequests"] = [];
   const eventRequests: FakeMarathon["eventRequests"] = [];
   const expectedAuth = opts.credentials
@@ -84,6 +87,11 @@ export async function startFakeMarathon(opts: FakeMarathonOptions = {}): Promise
     }
     if (url.pathname === "/v2/events") {
       eventRequests.push({ url: req.url ?? "", headers: req.headers });
+      if (eventFailures.count > 0) {
+        eventFailures.count--;
+        res.writeHead(eventFailures.status, { "content-type": "text/plain" }).end("unavailable");
+        return;
+      }
       if (opts.redirectTo) {
         res.writeHead(307, { location: `${opts.redirectTo}${req.url ?? ""}` }).end();
         return;
@@ -116,6 +124,9 @@ export async function startFakeMarathon(opts: FakeMarathonOptions = {}): Promise
     eventRequests,
     answerApps(...answers: AppsAnswer[]) {
       pendingAnswers.push(...answers);
+    },
+    failEvents(count: number, status: number) {
+      eventFailures = { count, status };
     },
     emit(eventType: string, payload: Record<string, unknown> = {}) {
       const frame = frameEvent(eventType, payload);

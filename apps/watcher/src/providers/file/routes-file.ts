@@ -52,7 +52,7 @@ class FileProblem extends Error {
  */
 export function parseRoutesFile(text: string, opts: RoutesFileOptions): RoutesFileResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const syntax = doc.errors[0];
   if (syntax) {
     const pos = syntax.linePos?.[0] ?? { line: 1, col: 1 };
@@ -60,7 +60,7 @@ export function parseRoutesFile(text: string, opts: RoutesFileOptions): RoutesFi
       ok: false,
       line: pos.line,
       column: pos.col,
-      reason: syntax.message.split("\n")[0] ?? syntax.code,
+      reason: (syntax.message.split("\n")[0] ?? syntax.code).replace(/ at line \d+, column \d+:?$/, ""),
     };
   }
   try {

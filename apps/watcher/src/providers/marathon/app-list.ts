@@ -28,7 +28,13 @@ export function createAppList(opts: AppListOptions): AppList {
   let emptyInARow = 0;
   let logged = new Set<string>();
 
+  const reject = (reason: string) => {
+    metrics.marathonFetches.inc({ result: "failed" });
+    logger.warn({ reason }, "Marathon /v2/apps failed; keeping the last good app list");
+  };
+
   return {
+    reject,
     accept(apps) {
       if (apps.length === 0 && (goodCount ?? 0) > 0) {
         emptyInARow++;
@@ -46,7 +52,7 @@ export function createAppList(opts: AppListOptions): AppList {
       try {
         translated = marathonAppsToSnapshot(apps, { now: opts.clock.now() });
       } catch (error) {
-        this.reject(`translation failed: ${error instanceof Error ? error.message : String(error)}`);
+        reject(`translation failed: ${error instanceof Error ? error.message : String(error)}`);
         return;
       }
       emptyInARow = 0;
@@ -65,10 +71,6 @@ export function createAppList(opts: AppListOptions): AppList {
         backends: translated.backends,
         warnings: translated.warnings,
       });
-    },
-    reject(reason) {
-      metrics.marathonFetches.inc({ result: "failed" });
-      logger.warn({ reason }, "Marathon /v2/apps failed; keeping the last good app list");
     },
   };
 }

@@ -1,0 +1,230 @@
+// The whole watcher against a private nats-server, a fake Marathon and a routes file:
+// publication to signalbox-routes and routes.updated, nothing written when nothing
+// changed, stable route ids, and leader failover between two watchers.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ManualClock } from "@signalbox/backoff/testing";
+import type { RoutesUpdated } from "@signalbox/bus";
+import { codecs, connectNats, META_KEY, openRoutesBucket, readRouteTable, subjects } from "@signalbox/bus";
+import { type NatsServer, startNatsServer } from "@signalbox/bus/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { NatsConnection } from "../src/bus-types.js";
+import { type Config, loadConfig, start, type Watcher } from "../src/index.js";
+import { captureLogger } from "./capture-logger.js";
+import { driveUntil } from "./drive-clock.js";
+import { type FakeMarathon, startFakeMarathon } from "./fake-marathon.js";
+import { marathonApp } from "./fixtures/marathon-apps.js";
+import { reloadEvents } from "./fixtures/marathon-events.js";
+
+const LEASE_TTL_MS = 600;
+
+let nats: NatsServer;
+let marathon: FakeMarathon;
+let dir: string;
+let routesFile: string;
+let observer: NatsConnection;
+let updates: RoutesUpdated[];
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeEach(async () => {
+  nats = await startNatsServer();
+  marathon = await startFakeMarathon();
+  dir = await mkdtemp(join(tmpdir(), "sb-watcher-"));
+  routesFile = join(dir, "routes.yaml");
+  await writeFile(routesFile, fileRoutes("api.test"));
+  observer = await connectNats({
+    servers: nats.url,
+    name: "observer",
+    logger: captureLogger("silent").logger,
+  });
+  updates = [];
+  observer.subscribe(subjects.routesUpdated, {
+    callback: (_error, msg) => {
+      const decoded = codecs.routesUpdated.decode(msg.data);
+      if (decoded.ok) updates.push(decoded.value);
+    },
+  });
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await observer.close();
+  await marathon.close();
+  await rm(dir, { recursive: true, force: true });
+  await nats.stop();
+});
+
+function fileRoutes(host: string): string {
+  return `endpoints:\n  - pattern: ${host}\n    routes:\n      - selector: app=api\nbackends:\n  - { service: api, address: "127.0.0.1:9000", labels: { app: api } }\n`;
+}
+
+const app = (id: string, host = "shop.test") =>
+  marathonApp({ id, labels: { "signalbox.host": host }, tasks: [{ host: "10.0.0.1" }] });
+
+function config(watcherId: string): Config {
+  return loadConfig({
+    NATS_URL: nats.url,
+    MARATHON_URL: marathon.url,
+    ROUTES_FILE: routesFile,
+    WATCHER_ID: watcherId,
+    WATCHER_ADMIN_LISTEN: "127.0.0.1:0",
+    WATCHER_DEBOUNCE_MS: "20",
+    WATCHER_LEASE_TTL_MS: String(LEASE_TTL_MS),
+    LOG_LEVEL: "silent",
+  });
+}
+
+/** A watcher with its own NATS connection (so a test can cut it) on the given clock. */
+async function startWatcher(watcherId: string, clock: ManualClock) {
+  const nc = await connectNats({
+    servers: nats.url,
+    name: watcherId,
+    logger: captureLogger("silent").logger,
+  });
+  const log = captureLogger("info");
+  const watcher = await start(config(watcherId), { clock, nc, logger: log.logger, random: () => 0.5 });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await watcher.stop();
+    await nc.close().catch(() => undefined);
+  };
+  cleanups.push(stop);
+  return { watcher, nc, log, stop };
+}
+
+async function kvState() {
+  const kv = await openRoutesBucket(observer);
+  const meta = await kv.get(META_KEY);
+  return { table: await readRouteTable(kv), metaRevision: meta?.revision ?? 0 };
+}
+
+const version = (watcher: Watcher) => watcher.builder.current()?.version ?? 0;
+
+describe("watcher", () => {
+  it("publishes one table merged from Marathon and the routes file, meta last, then routes.updated", async () => {
+    marathon.apps = [app("/shop/web")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const { watcher } = await startWatcher("w1", clock);
+    await driveUntil(clock, () => version(watcher) === 1 && updates.length === 1, "version 1");
+
+    const { table } = await kvState();
+    expect(table.version).toBe(1);
+    expect(table.endpoints.map((e) => e.pattern)).toEqual(["api.test", "shop.test"]);
+    expect(table.endpoints.map((e) => e.routes.map((r) => r.id))).toEqual([["route000"], ["route000"]]);
+    expect(table.backends.map((b) => b.source).sort()).toEqual(["file", "marathon"]);
+    expect(watcher.builder.current()).toEqual(table);
+    expect(updates[0]).toMatchObject({ version: 1, changed: { endpoints: ["api.test", "shop.test"] } });
+    expect(updates[0]?.changed.backends).toHaveLength(2);
+  });
+
+  it("writes nothing when nothing changed", async () => {
+    marathon.apps = [app("/shop/web")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const { watcher } = await startWatcher("w1", clock);
+    await driveUntil(clock, () => version(watcher) === 1 && updates.length === 1, "version 1");
+    const before = await kvState();
+
+    for (const [type, payload] of Object.entries(reloadEvents)) marathon.emit(type, payload);
+    await writeFile(routesFile, fileRoutes("api.test"));
+    const fetches = marathon.appsRequests.length;
+    await driveUntil(clock, () => marathon.appsRequests.length > fetches, "a reload");
+    clock.advance(300_000); // and a resync of both sources
+    await driveUntil(clock, () => false, "settling", { timeoutMs: 300 }).catch(() => undefined);
+
+    const after = await kvState();
+    expect(after.metaRevision).toBe(before.metaRevision);
+    expect(updates).toHaveLength(1);
+    expect(version(watcher)).toBe(1);
+  });
+
+  it("keeps route ids stable across changes and numbers a new route with the lowest free id", async () => {
+    marathon.apps = [app("/shop/blue")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const { watcher } = await startWatcher("w1", clock);
+    await driveUntil(clock, () => version(watcher) === 1, "version 1");
+    const routesOf = () =>
+      watcher.builder
+        .current()
+        ?.endpoints.find((e) => e.pattern === "shop.test")
+        ?.routes.map((r) => `${r.id} ${r.selector.split(",")[0]}`);
+    expect(routesOf()).toEqual(["route000 marathon.app=/shop/blue"]);
+
+    marathon.apps = [app("/shop/blue"), app("/shop/green")];
+    marathon.emit("deployment_success", reloadEvents.deployment_success);
+    await driveUntil(clock, () => version(watcher) === 2, "version 2");
+    expect(routesOf()).toEqual(["route000 marathon.app=/shop/blue", "route001 marathon.app=/shop/green"]);
+
+    marathon.apps = [app("/shop/green")];
+    marathon.emit("app_terminated_event", { appId: "/shop/blue" });
+    await driveUntil(clock, () => version(watcher) === 3 && updates.length === 3, "version 3");
+    expect(routesOf()).toEqual(["route001 marathon.app=/shop/green"]);
+    expect(updates.map((u) => u.version)).toEqual([1, 2, 3]);
+    expect(updates[2]?.changed.endpoints).toEqual(["shop.test"]);
+  });
+
+  it("serves /healthz and /metrics on the admin listener", async () => {
+    marathon.apps = [app("/shop/web")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const { watcher } = await startWatcher("w1", clock);
+    await driveUntil(clock, () => version(watcher) === 1, "version 1");
+    const base = `http://127.0.0.1:${watcher.adminAddress.port}`;
+    const health = await (await fetch(`${base}/healthz`)).json();
+    expect(health).toMatchObject({ status: "ok", watcherId: "w1", leader: true, version: 1 });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/signalbox_watcher_table_version\{service="watcher"\} 1/);
+    expect(metrics).toContain("signalbox_watcher_marathon_stream_age_seconds");
+  });
+});
+
+describe("watcher failover", () => {
+  it("lets exactly one watcher write; a standby takes over after the lease expires and never goes back in version", async () => {
+    marathon.apps = [app("/shop/web")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const a = await startWatcher("a", clock);
+    await driveUntil(clock, () => a.watcher.isLeader() && version(a.watcher) === 1, "a leads at version 1");
+    const b = await startWatcher("b", clock);
+    await driveUntil(clock, () => version(b.watcher) === 1, "b follows version 1");
+    const before = await kvState();
+    await driveUntil(clock, () => false, "b standing by", { timeoutMs: 300 }).catch(() => undefined);
+    expect(b.watcher.isLeader()).toBe(false);
+    expect((await kvState()).metaRevision).toBe(before.metaRevision);
+
+    // The leader loses NATS: no renewal; b must wait for the lease to expire.
+    await a.nc.close();
+    const cutAt = clock.now();
+    await driveUntil(clock, () => b.watcher.isLeader(), "b takes over");
+    const tookMs = clock.now() - cutAt;
+    expect(tookMs).toBeGreaterThan(LEASE_TTL_MS / 3);
+    expect(tookMs).toBeLessThanOrEqual(LEASE_TTL_MS + LEASE_TTL_MS / 3 + 50);
+    expect(a.watcher.isLeader()).toBe(false);
+
+    await writeFile(routesFile, fileRoutes("api2.test"));
+    await driveUntil(clock, () => version(b.watcher) === 2 && updates.length === 2, "b publishes version 2");
+    const { table } = await kvState();
+    expect(table.version).toBe(2);
+    expect(table.endpoints.map((e) => e.pattern)).toEqual(["api2.test", "shop.test"]);
+    expect(updates.map((u) => u.version)).toEqual([1, 2]);
+    expect(b.log.find("leader lease taken")).toHaveLength(1);
+  });
+
+  it("hands the lease over at once when the leader stops", async () => {
+    marathon.apps = [app("/shop/web")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const a = await startWatcher("a", clock);
+    await driveUntil(clock, () => a.watcher.isLeader() && version(a.watcher) === 1, "a leads");
+    const b = await startWatcher("b", clock);
+    await driveUntil(clock, () => version(b.watcher) === 1, "b follows");
+    await a.stop();
+    const stoppedAt = clock.now();
+    await driveUntil(clock, () => b.watcher.isLeader(), "b takes over", { stepMs: 5 });
+    expect(clock.now() - stoppedAt).toBeLessThanOrEqual(LEASE_TTL_MS / 3 + 10);
+
+    marathon.apps = [app("/shop/web"), app("/shop/new", "new.test")];
+    marathon.emit("api_post_event", reloadEvents.api_post_event);
+    await driveUntil(clock, () => version(b.watcher) === 2 && updates.length === 2, "version 2 from b");
+    expect(updates.map((u) => u.version)).toEqual([1, 2]);
+  });
+});
