@@ -150,7 +150,7 @@ export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnect
     try {
       const nc = await connect(options);
       log.info({ server: nc.getServer(), name: opts.name }, "connected to NATS");
-      void logStatus(nc, log);
+      logStatus(nc, log).catch((error: unknown) => log.error({ err: error }, "NATS status logging failed"));
       return nc;
     } catch (error) {
       const retryInMs = backoff.next() ?? FIRST_CONNECT_BACKOFF.capMs;

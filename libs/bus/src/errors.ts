@@ -67,3 +67,16 @@ export class SubjectError extends Error {
     super(reason);
   }
 }
+
+/** A table cannot be written as per-key entries (a duplicate key, an entry that does not round-trip). */
+export class RouteTableError extends Error {
+  override readonly name = "RouteTableError";
+  readonly code = "SB_ROUTE_TABLE";
+  constructor(
+    readonly key: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`route table ${key}: ${reason}`, options);
+  }
+}

@@ -1,0 +1,97 @@
+// Reads RouteTables from signalbox-routes: once (readRouteTable) or as they change
+// (followRouteTables); both hand out only consistent tables (see route-table-assembler).
+
+import type { KV, KvWatchEntry } from "@nats-io/kv";
+import type { QueuedIterator } from "@nats-io/transport-node";
+import { type Clock, createBackoff, sleep, systemClock } from "@signalbox/backoff";
+import type { RouteTable } from "@signalbox/route-model";
+import type { Logger } from "pino";
+import { META_KEY } from "../subjects.js";
+import { createRouteTableAssembler } from "./route-table-assembler.js";
+
+/** The table a router holds before any watcher has written: version 0, empty. */
+export function emptyRouteTable(): RouteTable {
+  return { version: 0, generatedAt: 0, endpoints: [], backends: [] };
+}
+
+export interface ReadRouteTableOptions {
+  /** Stops waiting for a consistent table (rejects with the signal's reason). */
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+/**
+ * The latest consistent table in the bucket; version 0 and empty when no `meta` was ever
+ * written. Should the watcher be writing while this reads, it waits for that write's
+ * `meta` rather than returning a mix.
+ */
+export async function readRouteTable(kv: KV, opts: ReadRouteTableOptions = {}): Promise<RouteTable> {
+  const meta = await kv.get(META_KEY);
+  if (meta === null || meta.operation !== "PUT") return emptyRouteTable();
+  const assembler = createRouteTableAssembler(opts.logger ? { logger: opts.logger } : {});
+  const watch = await kv.watch();
+  const stop = () => watch.stop();
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    for await (const entry of watch) {
+      const table = assembler.apply(entry);
+      if (table) return table;
+    }
+    opts.signal?.throwIfAborted();
+    throw new Error("the routes bucket watch ended before a consistent table arrived");
+  } finally {
+    opts.signal?.removeEventListener("abort", stop);
+    watch.stop();
+  }
+}
+
+export interface FollowRouteTablesOptions {
+  /** Aborting ends the follow: the promise then resolves. */
+  signal: AbortSignal;
+  /** Called with every consistent table: the current one first, then each one written after. */
+  onTable(table: RouteTable): void;
+  logger?: Logger;
+  /** For the pause before watching again after the watch broke (default systemClock). */
+  clock?: Clock;
+}
+
+/** Pause before re-watching after the watch broke (NATS gone, consumer lost). */
+const REWATCH_BACKOFF = { baseMs: 200, capMs: 5_000 };
+
+/**
+ * Watches the bucket and calls onTable at every `meta` that completes a consistent table
+ * (nothing for a bucket no watcher has written yet: call readRouteTable for that version 0).
+ * When the watch breaks (NATS down) it watches again from the next revision, keeping what
+ * it has, so callers keep their last good table meanwhile. Resolves when `signal` aborts.
+ */
+export async function followRouteTables(kv: KV, opts: FollowRouteTablesOptions): Promise<void> {
+  const { signal, logger: log } = opts;
+  const assembler = createRouteTableAssembler(log ? { logger: log } : {});
+  const backoff = createBackoff(REWATCH_BACKOFF);
+  let lastRevision = 0;
+  while (!signal.aborted) {
+    let watch: QueuedIterator<KvWatchEntry> | undefined;
+    const stop = () => watch?.stop();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      watch = await kv.watch(lastRevision > 0 ? { resumeFromRevision: lastRevision + 1 } : {});
+      if (signal.aborted) break;
+      for await (const entry of watch) {
+        lastRevision = entry.revision;
+        backoff.reset();
+        const table = assembler.apply(entry);
+        if (table) opts.onTable(table);
+      }
+      if (!signal.aborted) log?.warn({ lastRevision }, "routes bucket watch ended; watching again");
+    } catch (error) {
+      if (signal.aborted) break;
+      log?.warn({ err: error, lastRevision }, "routes bucket watch failed; watching again");
+    } finally {
+      signal.removeEventListener("abort", stop);
+      watch?.stop();
+    }
+    await sleep(backoff.next() ?? REWATCH_BACKOFF.capMs, { clock: opts.clock ?? systemClock, signal }).catch(
+      () => undefined,
+    );
+  }
+}
