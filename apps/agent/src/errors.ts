@@ -1,4 +1,5 @@
 // Coded errors of the agent: callers (the CLI) branch on `code`, tests assert on the data fields.
+import type { AgentRejectCode } from "@signalbox/bus";
 
 /** An environment variable is missing or malformed; names the variable and the value. */
 export class ConfigError extends Error {
@@ -13,15 +14,13 @@ export class ConfigError extends Error {
   }
 }
 
-/** Why the watcher refused this agent (agent.register or agent.heartbeat reply). */
-export type RejectCode = "unknown" | "revoked" | "expired" | "wrong-service" | "invalid";
-
 /** The watcher refused the agent's token or request: the agent must exit 1 and say why. */
 export class AgentRejectedError extends Error {
   override readonly name = "AgentRejectedError";
   readonly code = "SB_AGENT_REJECTED";
   constructor(
-    readonly reason: RejectCode,
+    /** Why (agent.register or agent.heartbeat reply): unknown, revoked, expired, wrong-service, invalid. */
+    readonly reason: AgentRejectCode,
     readonly detail: string,
   ) {
     super(`watcher rejected the agent (${reason}): ${detail}`);
