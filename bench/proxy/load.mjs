@@ -29,5 +29,7 @@ await Promise.all(Array.from({ length: connections }, worker));
 const elapsedS = (performance.now() - began) / 1000;
 latencies.sort((a, b) => a - b);
 const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-process.stdout.write(`${JSON.stringify({ rps: latencies.length / elapsedS, p50Ms: at(0.5), p99Ms: at(0.99), errors })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rps: latencies.length / elapsedS, p50Ms: at(0.5), p99Ms: at(0.99), errors })}\n`,
+);
 await pool.close();

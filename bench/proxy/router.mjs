@@ -1,6 +1,6 @@
 // The bench's router: a private nats-server, one endpoint `bench.test` -> the backend, the router
 // from apps/router/dist. Prints the router's port on stdout. Needs `npm run build` first.
-import { writeRouteTable, connectNats, openRoutesBucket } from "@signalbox/bus";
+import { connectNats, openRoutesBucket, writeRouteTable } from "@signalbox/bus";
 import { startNatsServer } from "@signalbox/bus/testing";
 import { loadConfig, start } from "@signalbox/router";
 import pino from "pino";
@@ -13,9 +13,23 @@ const kv = await openRoutesBucket(nc);
 await writeRouteTable(kv, undefined, {
   version: 1,
   generatedAt: Date.now(),
-  endpoints: [{ pattern: "bench.test", routes: [{ id: "route000", selector: "", weight: 1, strategy: "round-robin" }], filters: [] }],
+  endpoints: [
+    {
+      pattern: "bench.test",
+      routes: [{ id: "route000", selector: "", weight: 1, strategy: "round-robin" }],
+      filters: [],
+    },
+  ],
   backends: [
-    { id: "b1", service: "bench", address: backendAddress, labels: {}, state: "up", source: "file", connectedAt: 0 },
+    {
+      id: "b1",
+      service: "bench",
+      address: backendAddress,
+      labels: {},
+      state: "up",
+      source: "file",
+      connectedAt: 0,
+    },
   ],
 });
 const config = loadConfig({

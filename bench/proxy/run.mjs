@@ -39,7 +39,9 @@ function which(name) {
 
 /** Spawns a node script that prints its port on its first stdout line. */
 function startNode(script, extra = []) {
-  const child = spawn(process.execPath, [join(here, script), ...extra], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [join(here, script), ...extra], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let text = "";
@@ -136,9 +138,13 @@ function measure(port, seconds) {
     );
     return parseWrk(run.stdout);
   }
-  const run = spawnSync(process.execPath, [join(here, "load.mjs"), url, String(CONNECTIONS), String(seconds * 1000), HOST], {
-    encoding: "utf8",
-  });
+  const run = spawnSync(
+    process.execPath,
+    [join(here, "load.mjs"), url, String(CONNECTIONS), String(seconds * 1000), HOST],
+    {
+      encoding: "utf8",
+    },
+  );
   return JSON.parse(run.stdout);
 }
 
@@ -177,12 +183,20 @@ async function main() {
     for (const target of order) {
       const r = measure(target.port, SECONDS);
       results.get(target.name).push(r);
-      console.error(`round ${round + 1} ${target.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms`);
+      console.error(
+        `round ${round + 1} ${target.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms`,
+      );
     }
   }
   const summary = targets.map(({ name }) => {
     const rs = results.get(name);
-    return { name, rps: median(rs.map((r) => r.rps)), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)), errors: rs.reduce((n, r) => n + (r.errors ?? 0), 0) };
+    return {
+      name,
+      rps: median(rs.map((r) => r.rps)),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      errors: rs.reduce((n, r) => n + (r.errors ?? 0), 0),
+    };
   });
   const direct = summary[0];
   const nginxRow = summary.find((s) => s.name === "nginx");
@@ -193,12 +207,25 @@ async function main() {
       row.p99VsNginx = row.p99Ms / nginxRow.p99Ms;
     }
   }
-  if (args.json) console.log(JSON.stringify({ loader, connections: CONNECTIONS, rounds: ROUNDS, seconds: SECONDS, summary }, null, 2));
+  if (args.json)
+    console.log(
+      JSON.stringify(
+        { loader, connections: CONNECTIONS, rounds: ROUNDS, seconds: SECONDS, summary },
+        null,
+        2,
+      ),
+    );
   else {
-    console.log(`\n${"target".padEnd(8)} ${"rps".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"x direct".padStart(9)}${nginxRow ? `${"x nginx".padStart(9)}${"p99/nginx".padStart(10)}` : ""}`);
+    console.log(
+      `\n${"target".padEnd(8)} ${"rps".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"x direct".padStart(9)}${nginxRow ? `${"x nginx".padStart(9)}${"p99/nginx".padStart(10)}` : ""}`,
+    );
     for (const row of summary) {
-      const vsNginx = nginxRow ? `${row.rpsVsNginx.toFixed(2).padStart(9)}${row.p99VsNginx.toFixed(2).padStart(10)}` : "";
-      console.log(`${row.name.padEnd(8)} ${row.rps.toFixed(0).padStart(9)} ${row.p50Ms.toFixed(2).padStart(8)} ${row.p99Ms.toFixed(2).padStart(8)} ${row.rpsVsDirect.toFixed(2).padStart(9)}${vsNginx}`);
+      const vsNginx = nginxRow
+        ? `${row.rpsVsNginx.toFixed(2).padStart(9)}${row.p99VsNginx.toFixed(2).padStart(10)}`
+        : "";
+      console.log(
+        `${row.name.padEnd(8)} ${row.rps.toFixed(0).padStart(9)} ${row.p50Ms.toFixed(2).padStart(8)} ${row.p99Ms.toFixed(2).padStart(8)} ${row.rpsVsDirect.toFixed(2).padStart(9)}${vsNginx}`,
+      );
     }
     console.log("\nhttp-proxy: not measured (not a dependency of this repository)");
   }

@@ -14,7 +14,11 @@ describe("loadConfig", () => {
   });
 
   it("reads several listeners and passes NATS_* through", () => {
-    const config = loadConfig({ ROUTER_LISTEN: "127.0.0.1:0, [::1]:8081", NATS_URL: "nats://n:4222", ROUTER_ID: "r-1" });
+    const config = loadConfig({
+      ROUTER_LISTEN: "127.0.0.1:0, [::1]:8081",
+      NATS_URL: "nats://n:4222",
+      ROUTER_ID: "r-1",
+    });
     expect(config.listen).toEqual([
       { host: "127.0.0.1", port: 0 },
       { host: "::1", port: 8081 },

@@ -118,13 +118,20 @@ function readLogLevel(value: string | undefined): string {
 }
 
 function readRouterId(value: string | undefined): string {
-  if (value === undefined || value === "") return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  if (value === undefined || value === "")
+    return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_-]/g, "_");
   // One NATS subject token: stats.router.<routerId>.
-  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new ConfigError("ROUTER_ID", value, "may hold only A-Z a-z 0-9 _ -");
+  if (!/^[A-Za-z0-9_-]+$/.test(value))
+    throw new ConfigError("ROUTER_ID", value, "may hold only A-Z a-z 0-9 _ -");
   return value;
 }
 
-function readInt(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
+function readInt(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
   const text = env[name];
   if (text === undefined || text === "") return fallback;
   const value = Number(text);

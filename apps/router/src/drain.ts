@@ -48,7 +48,10 @@ export class Drain {
   private async drain(): Promise<DrainReport> {
     const { clock, connections, logger } = this.deps;
     this.phase = "delay";
-    logger.info({ delayMs: this.deps.delayMs, timeoutMs: this.deps.timeoutMs }, "drain started: readiness 503");
+    logger.info(
+      { delayMs: this.deps.delayMs, timeoutMs: this.deps.timeoutMs },
+      "drain started: readiness 503",
+    );
     if (this.deps.delayMs > 0) await sleep(this.deps.delayMs, { clock });
     this.phase = "closing";
     const open = connections.size;

@@ -17,10 +17,13 @@ export interface RequestDeps extends RouteDeps, RetryDeps {
 }
 
 /** Serves one client request; never throws (every failure becomes an answer or a cut connection). */
-export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: RequestDeps): Promise<void> {
+export async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: RequestDeps,
+): Promise<void> {
   const socket = req.socket;
   deps.connections.requestStarted(socket);
-  if (deps.connections.isClosing) res.shouldKeepAlive = false;
   try {
     const routed = routeRequest(req, res, deps, false);
     if (routed.kind === "refused") return answerError(res, routed.reason, routed.requestId, deps);
@@ -49,18 +52,30 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   }
 }
 
-function answerError(res: ServerResponse, reason: ErrorReason, requestId: string, deps: RequestDeps): void {
+function answerError(
+  res: ServerResponse,
+  reason: ErrorReason,
+  requestId: string,
+  deps: RequestDeps,
+  headers: readonly string[] = [],
+): void {
   deps.metrics.countError(reason, statusOf(reason));
-  respondError(res, reason, [], requestId);
+  if (deps.connections.isClosing) res.shouldKeepAlive = false;
+  respondError(res, reason, headers, requestId);
 }
 
-function answerFilter(res: ServerResponse, outcome: FilterOutcome, requestId: string, deps: RequestDeps): void {
+function answerFilter(
+  res: ServerResponse,
+  outcome: FilterOutcome,
+  requestId: string,
+  deps: RequestDeps,
+): void {
   if (outcome.kind === "error") {
-    deps.metrics.countError(outcome.reason, statusOf(outcome.reason));
-    respondError(res, outcome.reason, outcome.headers, requestId);
+    answerError(res, outcome.reason, requestId, deps, outcome.headers);
     return;
   }
   deps.metrics.countStatus(outcome.status);
+  if (deps.connections.isClosing) res.shouldKeepAlive = false;
   res.writeHead(outcome.status, outcome.headers);
   res.end();
 }

@@ -20,7 +20,7 @@ import { startStatsPublisher } from "./stats-publisher.js";
 import { followTables, type NatsConnection } from "./table/table-follower.js";
 import { TableStore } from "./table/table-store.js";
 
-export { HELP, loadConfig, type ListenAddress, type RouterConfig } from "./config.js";
+export { HELP, type ListenAddress, loadConfig, type RouterConfig } from "./config.js";
 export { ConfigError } from "./errors.js";
 
 export interface RouterDeps {
@@ -134,7 +134,12 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   const abort = new AbortController();
   let nc: NatsConnection | undefined = deps.nats;
   const natsReady = (async () => {
-    nc ??= await connectNats({ env: config.natsEnv, name: `signalbox-router-${config.routerId}`, logger: log("nats"), signal: abort.signal });
+    nc ??= await connectNats({
+      env: config.natsEnv,
+      name: `signalbox-router-${config.routerId}`,
+      logger: log("nats"),
+      signal: abort.signal,
+    });
     nc.subscribe(subjects.healthAll, {
       callback: (err, msg) => {
         if (err) return;

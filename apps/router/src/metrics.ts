@@ -1,7 +1,7 @@
 // The router's Prometheus metrics on its own Registry. The request path only bumps plain numbers;
 // prom-client reads them (and BackendStats, the table, the connections) when /metrics is scraped.
 
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BackendState, BackendStats } from "./backend-stats.js";
 import type { Connections } from "./connections.js";
 import type { ErrorReason } from "./respond-error.js";
@@ -82,8 +82,16 @@ export class RouterMetrics {
       for (const state of sources.stats.all()) set(state.id, read(state));
     };
     for (const [name, help, read] of [
-      ["signalbox_router_backend_requests_total", "Exchanges per backend", (s: BackendState) => s.totalRequests],
-      ["signalbox_router_backend_errors_total", "Failed or 5xx exchanges per backend", (s: BackendState) => s.totalErrors],
+      [
+        "signalbox_router_backend_requests_total",
+        "Exchanges per backend",
+        (s: BackendState) => s.totalRequests,
+      ],
+      [
+        "signalbox_router_backend_errors_total",
+        "Failed or 5xx exchanges per backend",
+        (s: BackendState) => s.totalErrors,
+      ],
     ] as const) {
       new Counter({
         name,
@@ -97,9 +105,16 @@ export class RouterMetrics {
       });
     }
     for (const [name, help, read] of [
-      ["signalbox_router_backend_in_flight", "Requests in flight per backend", (s: BackendState) => s.inFlight],
-      ["signalbox_router_backend_ejected", "1 while a backend is ejected", (s: BackendState) =>
-        sources.stats.isEjected(s.id) ? 1 : 0],
+      [
+        "signalbox_router_backend_in_flight",
+        "Requests in flight per backend",
+        (s: BackendState) => s.inFlight,
+      ],
+      [
+        "signalbox_router_backend_ejected",
+        "1 while a backend is ejected",
+        (s: BackendState) => (sources.stats.isEjected(s.id) ? 1 : 0),
+      ],
     ] as const) {
       new Gauge({
         name,

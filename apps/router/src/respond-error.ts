@@ -1,7 +1,7 @@
 // The one place where a reason the router answers by itself becomes a status, a short body and
 // `x-signalbox-error` (contract: ARCHITECTURE.md "Status codes the router answers itself"); never a stack.
 
-import { STATUS_CODES, type ServerResponse } from "node:http";
+import { type ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 
 export type ErrorReason =

@@ -26,7 +26,12 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, backend: TestB
 export const echo: Handler = (req, res, backend) => {
   req.resume();
   req.on("end", () => {
-    const body = JSON.stringify({ backend: backend.id, method: req.method, url: req.url, headers: req.headers });
+    const body = JSON.stringify({
+      backend: backend.id,
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+    });
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
   });
@@ -51,10 +56,22 @@ export async function startBackend(id: string, handler: Handler = echo): Promise
 }
 
 export function backendOf(b: { id: string; address: string }, labels: Record<string, string> = {}): Backend {
-  return { id: b.id, service: "/web", address: b.address, labels, state: "up", source: "file", connectedAt: 0 };
+  return {
+    id: b.id,
+    service: "/web",
+    address: b.address,
+    labels,
+    state: "up",
+    source: "file",
+    connectedAt: 0,
+  };
 }
 
-export function endpoint(pattern: string, routes: { selector: string; weight?: number; strategy?: string }[], extra: Partial<Endpoint> = {}): Endpoint {
+export function endpoint(
+  pattern: string,
+  routes: { selector: string; weight?: number; strategy?: string }[],
+  extra: Partial<Endpoint> = {},
+): Endpoint {
   return {
     pattern,
     routes: routes.map((r, i) => ({
@@ -94,7 +111,12 @@ export async function startHarness(): Promise<Harness> {
   return {
     nats,
     async publish(endpoints, backends) {
-      const next: RouteTable = { version: (prev?.version ?? 0) + 1, generatedAt: Date.now(), endpoints, backends };
+      const next: RouteTable = {
+        version: (prev?.version ?? 0) + 1,
+        generatedAt: Date.now(),
+        endpoints,
+        backends,
+      };
       try {
         await writeRouteTable(kv, prev, next);
       } catch {
@@ -153,7 +175,11 @@ export async function startHarness(): Promise<Harness> {
 }
 
 /** Polls `condition` every 10 ms until it holds; throws after `timeoutMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition"): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -168,7 +194,11 @@ export interface Answer {
 }
 
 /** One request through the router with the given Host. */
-export async function get(url: string, host: string, opts: { path?: string; method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+export async function get(
+  url: string,
+  host: string,
+  opts: { path?: string; method?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const res = await request(`${url}${opts.path ?? "/"}`, {
     method: (opts.method ?? "GET") as "GET",
     headers: { host, ...opts.headers },

@@ -54,7 +54,13 @@ describe("router routing", () => {
     let version = await harness.publish(tableFor(router.tableVersion() + 1), all);
     await waitFor(() => router.tableVersion() === version, 5000, "first swap table");
     const agent = new Agent({ connections: 32 });
-    const results: { startVersion: number; endVersion: number; status: number; seen: number; pool: string }[] = [];
+    const results: {
+      startVersion: number;
+      endVersion: number;
+      status: number;
+      seen: number;
+      pool: string;
+    }[] = [];
     let sent = 0;
     const worker = async () => {
       while (sent < 10_000) {
@@ -92,7 +98,12 @@ describe("router routing", () => {
   it("splits 90/10 by route weight within 2%", async () => {
     const [a1, , b1] = backends as [TestBackend, TestBackend, TestBackend];
     const version = await harness.publish(
-      [endpoint("weights.test", [{ selector: "pool=a", weight: 90 }, { selector: "pool=b", weight: 10 }])],
+      [
+        endpoint("weights.test", [
+          { selector: "pool=a", weight: 90 },
+          { selector: "pool=b", weight: 10 },
+        ]),
+      ],
       [backendOf(a1, { pool: "a" }), backendOf(b1, { pool: "b" })],
     );
     await waitFor(() => router.tableVersion() === version);
@@ -109,9 +120,16 @@ describe("router routing", () => {
   it("keeps a client on the canary route it got while that route's weight is > 0", async () => {
     const [a1, , b1] = backends as [TestBackend, TestBackend, TestBackend];
     const table = (canaryWeight: number) => [
-      endpoint("sticky.test", [{ selector: "pool=a", weight: 90 }, { selector: "pool=b", weight: canaryWeight }], {
-        sticky: true,
-      }),
+      endpoint(
+        "sticky.test",
+        [
+          { selector: "pool=a", weight: 90 },
+          { selector: "pool=b", weight: canaryWeight },
+        ],
+        {
+          sticky: true,
+        },
+      ),
     ];
     const members = [backendOf(a1, { pool: "a" }), backendOf(b1, { pool: "b" })];
     let version = await harness.publish(table(10), members);
@@ -143,9 +161,13 @@ describe("router routing", () => {
     );
     await waitFor(() => router.tableVersion() === version);
     harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "SERVING" });
-    await waitFor(async () => (await get(router.url, "health.test")).body.includes('"a2"') &&
-      (await get(router.url, "health.test")).body.includes('"a2"'));
-    for (let i = 0; i < 10; i++) expect(JSON.parse((await get(router.url, "health.test")).body).backend).toBe("a2");
+    await waitFor(
+      async () =>
+        (await get(router.url, "health.test")).body.includes('"a2"') &&
+        (await get(router.url, "health.test")).body.includes('"a2"'),
+    );
+    for (let i = 0; i < 10; i++)
+      expect(JSON.parse((await get(router.url, "health.test")).body).backend).toBe("a2");
     harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "NOT_SERVING" });
     await waitFor(async () => (await get(router.url, "health.test")).status === 503);
     const answer = await get(router.url, "health.test");
@@ -167,7 +189,9 @@ describe("router routing", () => {
     };
     expect(routes.version).toBe(version);
     expect(routes.endpoints.map((e) => e.pattern).sort()).toEqual(["*.explain.test", "api.explain.test/v1"]);
-    expect(routes.endpoints[0]?.routes[0]?.backends).toEqual([expect.objectContaining({ id: "a1", available: true })]);
+    expect(routes.endpoints[0]?.routes[0]?.backends).toEqual([
+      expect.objectContaining({ id: "a1", available: true }),
+    ]);
     const explained = (await (
       await request(`${router.admin}/explain?url=${encodeURIComponent("http://api.explain.test/v1/users")}`)
     ).body.json()) as { endpoint: string; shadows: string[]; routes: { backends: { id: string }[] }[] };

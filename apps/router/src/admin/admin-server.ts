@@ -24,7 +24,9 @@ export interface AdminServer {
 
 export async function startAdminServer(address: ListenAddress, deps: AdminDeps): Promise<AdminServer> {
   const server = createServer((req, res) => {
-    void serveAdmin(req, res, deps).catch((err: Error) => sendText(res, 500, `admin error: ${err.message}\n`));
+    void serveAdmin(req, res, deps).catch((err: Error) =>
+      sendText(res, 500, `admin error: ${err.message}\n`),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -119,9 +121,12 @@ export function explain(table: RouterTable | undefined, stats: BackendStats, url
   const endpoint = routed?.compiled;
   const shadows = table.compiled.endpoints
     .filter((other) => other !== endpoint)
-    .filter((other) => createEndpointIndex([{ pattern: other.endpoint.pattern, value: true }]).match(host, path))
+    .filter((other) =>
+      createEndpointIndex([{ pattern: other.endpoint.pattern, value: true }]).match(host, path),
+    )
     .map((other) => other.endpoint.pattern);
-  if (endpoint === undefined) return { url: url.href, host, path, version: table.version, endpoint: null, status: 404 };
+  if (endpoint === undefined)
+    return { url: url.href, host, path, version: table.version, endpoint: null, status: 404 };
   const healthRequire = endpoint.endpoint.healthRequire === true;
   return {
     url: url.href,
@@ -135,7 +140,11 @@ export function explain(table: RouterTable | undefined, stats: BackendStats, url
       weight: route.route.weight,
       strategy: route.route.strategy,
       selector: route.route.selector,
-      backends: route.backends.map((b) => ({ id: b.id, address: b.address, available: stats.isAvailable(b, healthRequire) })),
+      backends: route.backends.map((b) => ({
+        id: b.id,
+        address: b.address,
+        available: stats.isAvailable(b, healthRequire),
+      })),
     })),
     filters: endpoint.endpoint.filters,
   };

@@ -27,7 +27,8 @@ export class FilterState {
   constructor(private readonly clock: Clock) {}
 
   bucketsFor(key: string, ratePerSecond: number, burst: number): TokenBuckets {
-    const buckets = this.next.get(key) ?? this.buckets.get(key) ?? new TokenBuckets(ratePerSecond, burst, this.clock);
+    const buckets =
+      this.next.get(key) ?? this.buckets.get(key) ?? new TokenBuckets(ratePerSecond, burst, this.clock);
     this.next.set(key, buckets);
     return buckets;
   }

@@ -8,7 +8,15 @@ import { TokenBuckets } from "./rate-limit.js";
 import { stripPrefix } from "./strip-prefix.js";
 
 function request(overrides: Partial<FilterRequest> = {}): FilterRequest {
-  return { method: "GET", path: "/blog/post?x=1", headers: ["host", "a.test"], host: "a.test:8080", clientIp: "10.0.0.1", proto: "http", ...overrides };
+  return {
+    method: "GET",
+    path: "/blog/post?x=1",
+    headers: ["host", "a.test"],
+    host: "a.test:8080",
+    clientIp: "10.0.0.1",
+    proto: "http",
+    ...overrides,
+  };
 }
 
 function endpoint(filters: Endpoint["filters"], pattern = "a.test/blog"): Endpoint {
@@ -74,9 +82,17 @@ describe("createFilterChain", () => {
   });
 
   it("answers rate-limited with Retry-After once a client's bucket is empty", () => {
-    const chain = createFilterChain(endpoint([{ type: "rate-limit", ratePerSecond: 1, burst: 1 }]), "/", state);
+    const chain = createFilterChain(
+      endpoint([{ type: "rate-limit", ratePerSecond: 1, burst: 1 }]),
+      "/",
+      state,
+    );
     expect(chain.onRequest(request())).toBeUndefined();
-    expect(chain.onRequest(request())).toEqual({ kind: "error", reason: "rate-limited", headers: ["retry-after", "1"] });
+    expect(chain.onRequest(request())).toEqual({
+      kind: "error",
+      reason: "rate-limited",
+      headers: ["retry-after", "1"],
+    });
   });
 
   it("keeps rate-limit buckets across a rebuild of the same filter", () => {

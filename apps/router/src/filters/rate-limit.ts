@@ -30,7 +30,10 @@ export class TokenBuckets {
       bucket = { tokens: this.burst, updatedAt: now };
       this.buckets.set(key, bucket);
     } else {
-      bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.ratePerSecond);
+      bucket.tokens = Math.min(
+        this.burst,
+        bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.ratePerSecond,
+      );
       bucket.updatedAt = now;
     }
     if (bucket.tokens >= 1) {

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { BackendState, BackendStats } from "../backend-stats.js";
+import type { Connections } from "../connections.js";
 import type { FilterRequest } from "../filters/filter.js";
 import type { Pick } from "../pick.js";
 import type { RoutedEndpoint } from "../table/table-store.js";
@@ -34,6 +35,8 @@ export interface OutgoingRequest extends FilterRequest {
 export interface ForwardDeps {
   pools: BackendPools;
   stats: BackendStats;
+  /** While it is closing (drain phase 2), every response head says `Connection: close`. */
+  connections: Connections;
 }
 
 const CLIENT_CLOSED = Object.assign(new Error("client closed the connection"), { code: "SB_CLIENT_CLOSED" });
@@ -110,6 +113,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         `${endpoint.stickyCookie}=${routeId}; Path=${endpoint.cookiePath}; HttpOnly; SameSite=Lax`,
       );
     }
+    if (this.deps.connections.isClosing) res.shouldKeepAlive = false;
     res.writeHead(statusCode, statusText, headers);
     this.statusCode = statusCode;
     return true;

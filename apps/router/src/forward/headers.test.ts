@@ -16,18 +16,30 @@ describe("readRequestHead", () => {
   it("keeps Host and end-to-end headers, drops hop-by-hop ones and those Connection names", () => {
     const head = readRequestHead(
       [
-        "Host", "shop.test:8080",
-        "Connection", "keep-alive, X-Secret",
-        "Keep-Alive", "timeout=5",
-        "Proxy-Connection", "keep-alive",
-        "Proxy-Authorization", "Basic abc",
-        "Proxy-Authenticate", "Basic",
-        "TE", "gzip",
-        "Trailer", "x-sum",
-        "Transfer-Encoding", "chunked",
-        "Upgrade", "h2c",
-        "X-Secret", "1",
-        "Accept", "text/html",
+        "Host",
+        "shop.test:8080",
+        "Connection",
+        "keep-alive, X-Secret",
+        "Keep-Alive",
+        "timeout=5",
+        "Proxy-Connection",
+        "keep-alive",
+        "Proxy-Authorization",
+        "Basic abc",
+        "Proxy-Authenticate",
+        "Basic",
+        "TE",
+        "gzip",
+        "Trailer",
+        "x-sum",
+        "Transfer-Encoding",
+        "chunked",
+        "Upgrade",
+        "h2c",
+        "X-Secret",
+        "1",
+        "Accept",
+        "text/html",
       ],
       client,
     );
@@ -35,8 +47,16 @@ describe("readRequestHead", () => {
     expect(headers.get("host")).toEqual(["shop.test:8080"]);
     expect(headers.get("accept")).toEqual(["text/html"]);
     for (const gone of [
-      "connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate",
-      "te", "trailer", "transfer-encoding", "upgrade", "x-secret",
+      "connection",
+      "keep-alive",
+      "proxy-connection",
+      "proxy-authorization",
+      "proxy-authenticate",
+      "te",
+      "trailer",
+      "transfer-encoding",
+      "upgrade",
+      "x-secret",
     ]) {
       expect(headers.has(gone), gone).toBe(false);
     }
@@ -62,12 +82,18 @@ describe("readRequestHead", () => {
   it("appends the client to X-Forwarded-For and Forwarded, replaces X-Forwarded-Host/-Proto", () => {
     const head = readRequestHead(
       [
-        "Host", "shop.test",
-        "X-Forwarded-For", "1.1.1.1",
-        "x-forwarded-for", "2.2.2.2",
-        "X-Forwarded-Host", "evil.test",
-        "X-Forwarded-Proto", "https",
-        "Forwarded", "for=1.1.1.1",
+        "Host",
+        "shop.test",
+        "X-Forwarded-For",
+        "1.1.1.1",
+        "x-forwarded-for",
+        "2.2.2.2",
+        "X-Forwarded-Host",
+        "evil.test",
+        "X-Forwarded-Proto",
+        "https",
+        "Forwarded",
+        "for=1.1.1.1",
       ],
       client,
     );
@@ -116,15 +142,29 @@ describe("clientIpOf", () => {
 describe("responseHeaders", () => {
   it("drops hop-by-hop headers and those the backend's Connection names", () => {
     const raw = [
-      "Content-Type", "text/plain",
-      "Connection", "keep-alive, X-Internal",
-      "Keep-Alive", "timeout=5",
-      "Transfer-Encoding", "chunked",
-      "X-Internal", "1",
-      "Set-Cookie", "a=1",
-      "Set-Cookie", "b=2",
+      "Content-Type",
+      "text/plain",
+      "Connection",
+      "keep-alive, X-Internal",
+      "Keep-Alive",
+      "timeout=5",
+      "Transfer-Encoding",
+      "chunked",
+      "X-Internal",
+      "1",
+      "Set-Cookie",
+      "a=1",
+      "Set-Cookie",
+      "b=2",
     ].map((text) => Buffer.from(text));
-    expect(responseHeaders(raw)).toEqual(["Content-Type", "text/plain", "Set-Cookie", "a=1", "Set-Cookie", "b=2"]);
+    expect(responseHeaders(raw)).toEqual([
+      "Content-Type",
+      "text/plain",
+      "Set-Cookie",
+      "a=1",
+      "Set-Cookie",
+      "b=2",
+    ]);
   });
 });
 

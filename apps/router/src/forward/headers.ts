@@ -61,7 +61,8 @@ export function readRequestHead(rawHeaders: readonly string[], client: ClientFac
     else if (lower === "content-length") hasBody ||= value !== "0";
     else if (lower === "transfer-encoding") hasBody = true;
     if (HOP_BY_HOP.has(lower)) {
-      if (lower === "connection") connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
+      if (lower === "connection")
+        connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
       else if (lower === "te" && /(^|,)\s*trailers\s*(;|,|$)/i.test(value)) headers.push(name, "trailers");
       else if (lower === "upgrade" && client.upgrade) headers.push(name, value);
       continue;
@@ -112,7 +113,9 @@ export function forwardedElement(clientIp: string, host: string, proto: string):
 /** `::ffff:10.0.0.1` -> `10.0.0.1`; other addresses as they are; "" when the socket has none. */
 export function clientIpOf(remoteAddress: string | undefined): string {
   if (remoteAddress === undefined) return "";
-  return remoteAddress.startsWith("::ffff:") && remoteAddress.includes(".") ? remoteAddress.slice(7) : remoteAddress;
+  return remoteAddress.startsWith("::ffff:") && remoteAddress.includes(".")
+    ? remoteAddress.slice(7)
+    : remoteAddress;
 }
 
 /**

@@ -4,7 +4,13 @@
 
 import { type Clock, createBackoff, sleep } from "@signalbox/backoff";
 import type { Pick, RequestPick } from "../pick.js";
-import { type ForwardDeps, type ForwardFailure, type ForwardResult, forwardOnce, type OutgoingRequest } from "./forward.js";
+import {
+  type ForwardDeps,
+  type ForwardFailure,
+  type ForwardResult,
+  forwardOnce,
+  type OutgoingRequest,
+} from "./forward.js";
 
 export interface RetryDeps extends ForwardDeps {
   clock: Clock;
@@ -20,7 +26,12 @@ export interface RetryDeps extends ForwardDeps {
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /** True when `failure` may be retried for this request (see the rule in the header). */
-export function isRetryable(failure: ForwardFailure, method: string, hasBody: boolean, bodyTouched: boolean): boolean {
+export function isRetryable(
+  failure: ForwardFailure,
+  method: string,
+  hasBody: boolean,
+  bodyTouched: boolean,
+): boolean {
   if (failure.dial) return !bodyTouched;
   return failure.reset && !hasBody && IDEMPOTENT.has(method);
 }

@@ -1,7 +1,7 @@
 // Upgrade pass-through (WebSocket): the request head goes to a backend on a raw socket; after the
 // backend's 101 the two sockets are piped both ways. At drain the client gets close 1001 between frames.
 
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Clock } from "@signalbox/backoff";
 import type { Logger } from "pino";
@@ -9,7 +9,7 @@ import type { BackendStats } from "../backend-stats.js";
 import type { Connections, Tunnel } from "../connections.js";
 import type { RouterMetrics } from "../metrics.js";
 import type { Pick } from "../pick.js";
-import { respondErrorOnSocket, statusOf } from "../respond-error.js";
+import { type ErrorReason, respondErrorOnSocket, statusOf } from "../respond-error.js";
 import { type RouteDeps, routeRequest } from "../route-request.js";
 import { CLOSE_GOING_AWAY, FrameBoundaries } from "./websocket-frames.js";
 
@@ -32,11 +32,17 @@ const HEAD_END = Buffer.from("\r\n\r\n");
 /** Routes an upgrade like a request, then tunnels it; dial failures move on to another backend. */
 export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer, deps: UpgradeDeps): void {
   const routed = routeRequest(req, undefined, deps, true);
-  if (routed.kind === "refused") return refuse(client, routed.reason, deps);
+  if (routed.kind === "refused") {
+    refuse(client, routed.reason, deps);
+    return;
+  }
   if (routed.kind === "filtered") {
     const { outcome } = routed;
-    if (outcome.kind === "error") return refuse(client, outcome.reason, deps);
-    client.end(`HTTP/1.1 ${outcome.status} Redirect\r\n${joinHeaders(outcome.headers)}connection: close\r\n\r\n`);
+    if (outcome.kind === "error") refuse(client, outcome.reason, deps);
+    else
+      client.end(
+        `HTTP/1.1 ${outcome.status} ${STATUS_CODES[outcome.status]}\r\n${joinHeaders(outcome.headers)}connection: close\r\n\r\n`,
+      );
     return;
   }
   const { out, picker } = routed;
@@ -56,7 +62,7 @@ export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer
   attempt(routed.pick);
 }
 
-function refuse(client: Socket, reason: Parameters<typeof statusOf>[0], deps: UpgradeDeps): void {
+function refuse(client: Socket, reason: ErrorReason, deps: UpgradeDeps): void {
   deps.metrics.countError(reason, statusOf(reason));
   respondErrorOnSocket(client, reason);
 }

@@ -2,7 +2,12 @@
 // `current()` once at its start and is routed by that table to the end, old or new, never a mix.
 
 import type { Clock } from "@signalbox/backoff";
-import { type CompiledEndpoint, type CompiledTable, compileTable, type RouteTable } from "@signalbox/route-model";
+import {
+  type CompiledEndpoint,
+  type CompiledTable,
+  compileTable,
+  type RouteTable,
+} from "@signalbox/route-model";
 import { createFilterChain, type FilterChain, FilterState } from "../filters/chain.js";
 
 /** A compiled endpoint with what the router adds to it: its filter chain and its sticky cookie. */
