@@ -243,11 +243,26 @@ function followRouterStats(
   });
 }
 
+/** A child still running this long after `signal` gets SIGKILL. */
+const CHILD_KILL_AFTER_MS = 10_000;
+
 async function stopChild(
   child: BackendChild | undefined,
   signal: NodeJS.Signals,
+  clock: Clock,
+  logger: Logger,
 ): Promise<number | undefined> {
   if (!child) return undefined;
   child.kill(signal);
-  return (await child.exited).code;
+  const timer = clock.setTimeout(() => {
+    logger.warn(
+      { pid: child.pid, signal, afterMs: CHILD_KILL_AFTER_MS },
+      "backend ignored the signal; SIGKILL",
+    );
+    child.kill("SIGKILL");
+  }, CHILD_KILL_AFTER_MS);
+  const exit = await child.exited;
+  clock.clearTimeout(timer);
+  logger.info({ code: exit.code, signal: exit.signal }, "backend stopped");
+  return exit.code;
 }
