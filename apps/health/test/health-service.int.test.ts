@@ -286,6 +286,16 @@ describe("health service", () => {
     expect(await client.check("/orders")).toEqual({ status: "NOT_SERVING" });
   });
 
+  it("serves /healthz and /metrics on the admin listener", async () => {
+    const healthz = await fetch(`http://127.0.0.1:${health.adminPort}/healthz`);
+    expect(healthz.status).toBe(200);
+    expect(await healthz.json()).toMatchObject({ status: "ok", tableVersion: table.version });
+    const metrics = await (await fetch(`http://127.0.0.1:${health.adminPort}/metrics`)).text();
+    expect(metrics).toMatch(/signalbox_health_probes_total\{[^}]*kind="http"[^}]*result="fail"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/signalbox_health_backends_serving\{[^}]*\} [1-9]/);
+    expect(metrics).toContain(`signalbox_health_table_version{service="health"} ${table.version}`);
+  });
+
   it("on stop: overall NOT_SERVING to watchers, their streams ended cleanly", async () => {
     const overall = client.watch("");
     expect(await overall.next()).toBe("SERVING");
