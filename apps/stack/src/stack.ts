@@ -4,11 +4,11 @@
 // process started through the same `signalbox <service>` entry point users run.
 import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startNatsServer } from "@signalbox/bus/testing";
+import { findFreePorts, startNatsServer } from "@signalbox/bus/testing";
 import { type ChildService, startChildService } from "./child-service.js";
 import { waitFor, waitForHttp } from "./wait-for.js";
 
@@ -95,24 +95,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       timeoutMs: 30_000,
       intervalMs: 500,
     });
-    for (const version of ["v1", "v2"]) {
-      const port = await freePort();
-      run(`agent-${version}`, ["agent", "--", process.execPath, join(rootDir, "apps/stack/dist/demo-backend-main.js")], {
-        AGENT_BACKEND: `127.0.0.1:${port}`,
-        AGENT_SERVICE: "demo",
-        AGENT_LABELS: `app=demo,version=${version}`,
-        AGENT_TOKEN: token,
-        AGENT_HEALTH_PATH: "/health",
-        DEMO_NAME: `demo-${version}`,
-        DEMO_PORT: String(port),
-        DEMO_HOST: "127.0.0.1",
-      });
+    const demoPorts = await findFreePorts(2);
+    for (const [index, version] of ["v1", "v2"].entries()) {
+      const port = demoPorts[index];
+      run(
+        `agent-${version}`,
+        ["agent", "--", process.execPath, join(rootDir, "apps/stack/dist/demo-backend-main.js")],
+        {
+          AGENT_BACKEND: `127.0.0.1:${port}`,
+          AGENT_SERVICE: "demo",
+          AGENT_LABELS: `app=demo,version=${version}`,
+          AGENT_TOKEN: token,
+          AGENT_HEALTH_PATH: "/health",
+          DEMO_NAME: `demo-${version}`,
+          DEMO_PORT: String(port),
+          DEMO_HOST: "127.0.0.1",
+        },
+      );
     }
 
     const routerUrl = `http://${routerListen.split(",")[0]}`;
     const adminUrl = `http://${adminListen}`;
     await waitForHttp(`${adminUrl}/readyz`, { what: "the router's /readyz", timeoutMs: 30_000 });
-    await waitForHttp(`${routerUrl}/`, { what: `a demo backend through ${DEMO_HOST}`, host: DEMO_HOST, timeoutMs: 30_000 });
+    await waitForHttp(`${routerUrl}/`, {
+      what: `a demo backend through ${DEMO_HOST}`,
+      host: DEMO_HOST,
+      timeoutMs: 30_000,
+    });
 
     const firstExit = Promise.race(services.map((service) => service.exited.then(() => service)));
     return { natsUrl, routerUrl, adminUrl, grpcAddress: grpcListen, logDir, services, firstExit, stop };
@@ -124,7 +133,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-async function resolveNats(env: NodeJS.ProcessEnv, onStarted: (stop: () => Promise<void>) => void): Promise<string> {
+async function resolveNats(
+  env: NodeJS.ProcessEnv,
+  onStarted: (stop: () => Promise<void>) => void,
+): Promise<string> {
   if (env.NATS_URL) {
     const first = env.NATS_URL.split(",")[0] ?? "";
     const url = new URL(first.includes("://") ? first : `nats://${first}`);
@@ -165,17 +177,5 @@ function canConnect(host: string, port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
     socket.connect(port, host);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -39,7 +39,8 @@ export function waitForHttp(
       bodyTimeout: 2_000,
     });
     const body = await res.body.text();
-    if (res.statusCode !== (options.status ?? 200)) throw new Error(`${url} answered ${res.statusCode} ${body.trim()}`);
+    if (res.statusCode !== (options.status ?? 200))
+      throw new Error(`${url} answered ${res.statusCode} ${body.trim()}`);
     return body;
   }, options);
 }

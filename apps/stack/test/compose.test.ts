@@ -55,7 +55,16 @@ function hostPorts(mapping: string): number[] {
 describe("docker-compose.yml", () => {
   it("has the stack's services", () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(["nats", "watcher", "router", "health", "demo-v1", "demo-v2", "agent-v1", "agent-v2"]),
+      expect.arrayContaining([
+        "nats",
+        "watcher",
+        "router",
+        "health",
+        "demo-v1",
+        "demo-v2",
+        "agent-v1",
+        "agent-v2",
+      ]),
     );
     expect(services.some(([, service]) => service.profiles?.includes("marathon"))).toBe(true);
   });
@@ -93,7 +102,8 @@ describe("docker-compose.yml", () => {
       }
       for (const volume of service.volumes ?? []) {
         const source = volume.split(":")[0] ?? "";
-        if (source.startsWith(".")) expect(existsSync(join(root, source)), `${name} mounts ${source}`).toBe(true);
+        if (source.startsWith("."))
+          expect(existsSync(join(root, source)), `${name} mounts ${source}`).toBe(true);
         else expect(declaredVolumes, `${name} mounts volume ${source}`).toContain(source);
       }
     }
@@ -102,12 +112,15 @@ describe("docker-compose.yml", () => {
 
 describe("Dockerfiles", () => {
   const dockerfiles = [...new Set(built.map(([, service]) => service.build?.dockerfile ?? ""))];
-  it.each(dockerfiles)("%s is multi-stage on a slim Node LTS, runs as non-root, has a HEALTHCHECK", (file) => {
-    const text = readFileSync(join(root, file), "utf8");
-    const stages = text.match(/^FROM node:(\d+)-slim/gm) ?? [];
-    expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(Number(stage.match(/node:(\d+)/)?.[1]) % 2).toBe(0);
-    expect(text).toMatch(/^USER node$/m);
-    expect(text).toMatch(/^HEALTHCHECK /m);
-  });
+  it.each(dockerfiles)(
+    "%s is multi-stage on a slim Node LTS, runs as non-root, has a HEALTHCHECK",
+    (file) => {
+      const text = readFileSync(join(root, file), "utf8");
+      const stages = text.match(/^FROM node:(\d+)-slim/gm) ?? [];
+      expect(stages.length).toBeGreaterThanOrEqual(2);
+      for (const stage of stages) expect(Number(stage.match(/node:(\d+)/)?.[1]) % 2).toBe(0);
+      expect(text).toMatch(/^USER node$/m);
+      expect(text).toMatch(/^HEALTHCHECK /m);
+    },
+  );
 });
