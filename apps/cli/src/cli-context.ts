@@ -16,7 +16,8 @@ export interface CliIo {
 /** A service started by `signalbox router|watcher|health|agent`, running until stop(). */
 export interface RunningService {
   name: string;
-  stop(): Promise<void>;
+  /** `signal` is the one received (an agent hands it on to the backend it runs). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
   /** Resolves with an exit code if the service ends by itself (an agent whose token was revoked). */
   exited?: Promise<number>;
 }

@@ -20,7 +20,7 @@ function superviseService(service: RunningService): void {
     stopping = true;
     process.stderr.write(`signalbox ${service.name}: ${signal}, stopping\n`);
     try {
-      await service.stop();
+      await service.stop(signal);
       process.exit(0);
     } catch (error) {
       process.stderr.write(`signalbox ${service.name}: stop failed: ${String(error)}\n`);

@@ -30,6 +30,7 @@ export function createProgram(ctx: CommandContext): Command {
     )
     .option("--json", "print JSON for scripts instead of tables")
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (text) => ctx.io.stdout(text),
       writeErr: (text) => ctx.io.stderr(text),
@@ -52,7 +53,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
   let service: RunningService | undefined;
   const program = createProgram({ io, serviceStarted: (started) => (service = started) });
   if (argv.length === 0) {
-    io.stdout(program.helpInformation());
+    program.outputHelp();
     return { exitCode: 0 };
   }
   try {

@@ -9,7 +9,7 @@ import { OperationalError, UsageError } from "../errors.js";
 interface ServiceModule<C> {
   HELP: string;
   loadConfig(env: Record<string, string | undefined>): C;
-  start(config: C): Promise<{ stop(): Promise<void>; exited?: Promise<number> }>;
+  start(config: C): Promise<{ stop(signal?: NodeJS.Signals): Promise<unknown>; exited?: Promise<number> }>;
 }
 
 type Starter = (ctx: CommandContext, args: string[], help: boolean) => Promise<RunningService | undefined>;
@@ -80,7 +80,13 @@ async function run<C>(
   adjust?.(config);
   try {
     const started = await service.start(config);
-    return { name, stop: () => started.stop(), ...(started.exited && { exited: started.exited }) };
+    return {
+      name,
+      stop: async (signal) => {
+        await started.stop(signal);
+      },
+      ...(started.exited && { exited: started.exited }),
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new OperationalError("SB_SERVICE_FAILED", `${name} failed to start: ${message}`, { cause: error });

@@ -2,7 +2,7 @@
 // (changes one after another, so read-modify-write on signalbox-config never interleaves)
 // and replies `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
 import type { Clock } from "@signalbox/backoff";
-import { API_OPS, type ApiOp, type ApiReply, codecs, createApiCodecs, subjects } from "@signalbox/bus";
+import { API_OPS, type ApiFailure, type ApiOp, type ApiReply, codecs, createApiCodecs, subjects } from "@signalbox/bus";
 import type { Logger } from "pino";
 import type { KV, NatsConnection } from "../bus-types.js";
 import { createTokenStore, type TokenStore } from "../tokens/token-store.js";
@@ -127,7 +127,8 @@ interface ApiMessage {
 async function answer<O extends ApiOp>(op: O, msg: ApiMessage, ctx: OpContext): Promise<void> {
   const opCodecs = apiCodecs[op];
   const decoded = opCodecs.request.decode(msg.data);
-  let reply: ApiReply<O>;
+  // ApiReply<O> includes ApiFailure, which TypeScript cannot see while O is generic.
+  let reply: ApiReply<O> | ApiFailure;
   if (!decoded.ok) {
     reply = invalid(`${op} request: ${decoded.reason}`);
   } else {
@@ -138,5 +139,5 @@ async function answer<O extends ApiOp>(op: O, msg: ApiMessage, ctx: OpContext): 
       reply = failed(`${op} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (msg.reply) msg.respond(opCodecs.reply.encode(reply));
+  if (msg.reply) msg.respond(opCodecs.reply.encode(reply as ApiReply<O>));
 }
