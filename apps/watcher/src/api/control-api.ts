@@ -2,7 +2,15 @@
 // (changes one after another, so read-modify-write on signalbox-config never interleaves)
 // and replies `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
 import type { Clock } from "@signalbox/backoff";
-import { API_OPS, type ApiFailure, type ApiOp, type ApiReply, codecs, createApiCodecs, subjects } from "@signalbox/bus";
+import {
+  API_OPS,
+  type ApiFailure,
+  type ApiOp,
+  type ApiReply,
+  codecs,
+  createApiCodecs,
+  subjects,
+} from "@signalbox/bus";
 import type { Logger } from "pino";
 import type { KV, NatsConnection } from "../bus-types.js";
 import { createTokenStore, type TokenStore } from "../tokens/token-store.js";
