@@ -25,6 +25,7 @@ const ROUTES_FILE = `
 endpoints:
   - pattern: shop.test
     routes: [{ selector: "app=shop" }]
+    filters: [{ type: strip-prefix, prefix: /shop }]
 backends:
   - { id: b1, service: web, address: "127.0.0.1:9", labels: { app: web, track: stable } }
   - { id: b2, service: web, address: "127.0.0.1:9", labels: { app: web, track: canary } }
@@ -146,16 +147,18 @@ describe("route.add and query", () => {
     ]);
   });
 
-  it("skips the ids another source's routes hold on the same endpoint", async () => {
+  it("skips the ids another source's routes hold on the same endpoint, and keeps its filters", async () => {
     expect(await request("route.add", { pattern: "shop.test", selector: "app=web" })).toMatchObject({
       routeId: "route001",
     });
     const reply = await request("query", {});
-    const routes = reply.ok ? reply.endpoints.find((e) => e.pattern === "shop.test")?.routes : [];
-    expect(routes?.map((r) => [r.id, r.apiDefined])).toEqual([
+    const endpoint = reply.ok ? reply.endpoints.find((e) => e.pattern === "shop.test") : undefined;
+    expect(endpoint?.routes.map((r) => [r.id, r.apiDefined])).toEqual([
       ["route000", false],
       ["route001", true],
     ]);
+    // The API gave no filters, so the routes file's stay.
+    expect(endpoint?.filters).toEqual([{ type: "strip-prefix", prefix: "/shop" }]);
   });
 
   it.each([

@@ -30,7 +30,7 @@ interface EndpointDraft {
 }
 
 /**
- * Endpoint settings come from the first source in SOURCE_PRECEDENCE that has the endpoint
+ * Endpoint settings come from the first source in SOURCE_PRECEDENCE that sets any for the endpoint
  * (a differing setting from a later one is a warning); routes of every source are kept. A
  * backend id claimed by two sources goes to the first. `weightOverrides` (pattern ->
  * routeId -> weight) apply after ids are assigned. An endpoint that fails validation is
@@ -58,7 +58,10 @@ export function mergeSnapshots(snapshots: readonly ProviderSnapshot[], ids: Rout
         drafts.set(pattern, { settings, settingsFrom: snapshot.source, routes: [...routes] });
         continue;
       }
-      if (JSON.stringify(settings) !== JSON.stringify(draft.settings) && hasSettings(settings)) {
+      if (!hasSettings(draft.settings) && hasSettings(settings)) {
+        // A source that set nothing (an API route added without --filters) defines nothing.
+        Object.assign(draft, { settings, settingsFrom: snapshot.source });
+      } else if (JSON.stringify(settings) !== JSON.stringify(draft.settings) && hasSettings(settings)) {
         warnings.push(
           `endpoint ${pattern}: ${snapshot.source} settings ignored, ${draft.settingsFrom} defines this endpoint's filters`,
         );
