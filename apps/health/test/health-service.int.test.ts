@@ -1,5 +1,7 @@
 // The health service end to end: route table in a private NATS KV, real backends that go
 // down and come back, `health.<service>` on NATS, and grpc.health.v1 through a separate client.
+import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
 import { systemClock } from "@signalbox/backoff";
 import {
   codecs,
@@ -294,6 +296,26 @@ describe("health service", () => {
     expect(metrics).toMatch(/signalbox_health_probes_total\{[^}]*kind="http"[^}]*result="fail"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/signalbox_health_backends_serving\{[^}]*\} [1-9]/);
     expect(metrics).toContain(`signalbox_health_table_version{service="health"} ${table.version}`);
+  });
+
+  it("stops what it started when a later step fails (admin port taken)", async () => {
+    const probe = createServer();
+    probe.listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const grpcPort = (probe.address() as AddressInfo).port;
+    probe.close();
+    await once(probe, "close");
+    const config = loadConfig({
+      HEALTH_GRPC_LISTEN: `127.0.0.1:${grpcPort}`,
+      HEALTH_ADMIN_LISTEN: `127.0.0.1:${health.adminPort}`,
+      NATS_URL: nats.url,
+      LOG_LEVEL: "silent",
+    });
+    await expect(start(config)).rejects.toThrow(/EADDRINUSE/);
+    const again = createServer();
+    again.listen(grpcPort, "127.0.0.1");
+    await once(again, "listening");
+    again.close();
   });
 
   it("on stop: overall NOT_SERVING to watchers, their streams ended cleanly", async () => {
