@@ -127,7 +127,9 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     random,
     logger: logger.child({ component: "table" }),
     metrics,
-    debounceMs: config.debounceMs,
+    // Sources debounce their own bursts; the builder only folds what arrives while it builds
+    // or publishes, so the two windows never add up on the propagation path.
+    debounceMs: 0,
     sources: providers.map((provider) => provider.source),
     publisher,
     mayWrite: () => lease.isLeader(),

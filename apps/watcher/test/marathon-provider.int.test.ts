@@ -11,10 +11,10 @@ import {
   type MarathonProviderOptions,
 } from "../src/providers/marathon/marathon-provider.js";
 import type { ProviderSnapshot } from "../src/providers/provider.js";
+import { type FakeMarathon, frameEvent, startFakeMarathon } from "../src/testing/fake-marathon.js";
+import { manyApps, marathonApp } from "../src/testing/marathon-apps.js";
 import { captureLogger } from "./capture-logger.js";
 import { driveUntil, realDelay } from "./drive-clock.js";
-import { type FakeMarathon, frameEvent, startFakeMarathon } from "./fake-marathon.js";
-import { manyApps, marathonApp } from "./fixtures/marathon-apps.js";
 import { ignoredEvents, reloadEvents } from "./fixtures/marathon-events.js";
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -11,10 +11,10 @@ import { type NatsServer, startNatsServer } from "@signalbox/bus/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NatsConnection } from "../src/bus-types.js";
 import { type Config, loadConfig, start, type Watcher } from "../src/index.js";
+import { type FakeMarathon, startFakeMarathon } from "../src/testing/fake-marathon.js";
+import { marathonApp } from "../src/testing/marathon-apps.js";
 import { captureLogger } from "./capture-logger.js";
 import { driveUntil } from "./drive-clock.js";
-import { type FakeMarathon, startFakeMarathon } from "./fake-marathon.js";
-import { marathonApp } from "./fixtures/marathon-apps.js";
 import { reloadEvents } from "./fixtures/marathon-events.js";
 
 const LEASE_TTL_MS = 600;
@@ -200,6 +200,10 @@ describe("watcher failover", () => {
     expect(tookMs).toBeGreaterThan(LEASE_TTL_MS / 3);
     expect(tookMs).toBeLessThanOrEqual(LEASE_TTL_MS + LEASE_TTL_MS / 3 + 50);
     expect(a.watcher.isLeader()).toBe(false);
+    // Taking over alone writes nothing: same table, same route ids, same connectedAt.
+    await driveUntil(clock, () => false, "b settling", { timeoutMs: 300 }).catch(() => undefined);
+    expect((await kvState()).metaRevision).toBe(before.metaRevision);
+    expect(updates.map((u) => u.version)).toEqual([1]);
 
     await writeFile(routesFile, fileRoutes("api2.test"));
     await driveUntil(clock, () => version(b.watcher) === 2 && updates.length === 2, "b publishes version 2");

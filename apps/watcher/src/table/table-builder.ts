@@ -1,28 +1,31 @@
 // The table builder: keeps the latest snapshot of every source, and after each burst
-// of changes merges, assigns route ids, compiles (to validate and collect warnings),
-// and, while this watcher leads, publishes a new version unless the hash is unchanged.
+// of changes merges, assigns route ids and, while this watcher leads, publishes a new
+// version unless nothing changed; compiles the table to collect its warnings.
 import type { Clock } from "@signalbox/backoff";
 import {
   type BackendSource,
   compileTable,
-  hashTable,
+  diffTables,
   normalizePattern,
   type RouteTable,
 } from "@signalbox/route-model";
 import type { Logger } from "pino";
 import type { WatcherMetrics } from "../metrics.js";
 import type { ProviderSnapshot } from "../providers/provider.js";
-import type { TablePublisher } from "../publish/kv-publisher.js";
+import { isEmptyDiff, type TablePublisher } from "../publish/kv-publisher.js";
 import { createCoalescedTask } from "../scheduling/coalesced-task.js";
-import { mergeSnapshots } from "./merge-snapshots.js";
-import { createRouteIdAllocator } from "./route-ids.js";
+import { createConnectedAtKeeper } from "./connected-at.js";
+import { createSnapshotMerger } from "./merge-snapshots.js";
 
 export interface TableBuilderOptions {
   clock: Clock;
   random: () => number;
   logger: Logger;
   metrics: WatcherMetrics;
+  /** Window folding updates into one build (sources debounce their own bursts: 0 is fine). */
   debounceMs: number;
+  /** At most one warnings compile per this window (a full compile of a 100k-backend table takes ~1 s). */
+  warningsDebounceMs?: number;
   /** Nothing is published before each of these sources sent its first snapshot. */
   sources: readonly BackendSource[];
   publisher: TablePublisher;
@@ -48,18 +51,25 @@ export interface TableBuilder {
   stop(): Promise<void>;
 }
 
-/** Versions only go up: each publication is `current().version + 1` on top of what KV holds. */
+/**
+ * Versions only go up: each publication is `current().version + 1`, written on top of what
+ * KV holds. Every merged endpoint is validated before it is published; the full compile
+ * (shadowed patterns, routes without backends) runs after publication, off the change path.
+ */
 export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
   const { clock, logger, metrics } = opts;
   const snapshots = new Map<BackendSource, ProviderSnapshot>();
-  const ids = createRouteIdAllocator();
+  const merger = createSnapshotMerger();
+  const connectedAt = createConnectedAtKeeper();
   const listeners = new Set<(table: RouteTable) => void>();
-  let last: { table: RouteTable; hash: string } | undefined;
+  let last: RouteTable | undefined;
   let writing = false;
+  let mergeWarnings: string[] = [];
   let loggedWarnings = new Set<string>();
 
-  const setCurrent = (table: RouteTable, hash: string) => {
-    last = { table, hash };
+  const setCurrent = (table: RouteTable) => {
+    last = table;
+    connectedAt.record(table);
     metrics.tableVersion.set(table.version);
     for (const listener of listeners) {
       try {
@@ -70,11 +80,20 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
     }
   };
 
-  const logNewWarnings = (warnings: string[]) => {
-    for (const warning of warnings)
-      if (!loggedWarnings.has(warning)) logger.warn({ warning }, "route table warning");
-    loggedWarnings = new Set(warnings);
-  };
+  const collectWarnings = createCoalescedTask({
+    clock,
+    debounceMs: opts.warningsDebounceMs ?? 1_000,
+    onError: (error) => logger.error({ err: error }, "compiling the published table failed"),
+    run: async () => {
+      if (!last) return;
+      const compiled = compileTable(last, { random: opts.random }).warnings.map((w) => w.message);
+      const warnings = [...mergeWarnings, ...compiled];
+      for (const warning of warnings) {
+        if (!loggedWarnings.has(warning)) logger.warn({ warning }, "route table warning");
+      }
+      loggedWarnings = new Set(warnings);
+    },
+  });
 
   const rebuild = async () => {
     const missing = opts.sources.filter((source) => !snapshots.has(source));
@@ -87,37 +106,30 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
       metrics.tableBuilds.inc({ result: "standby" });
       return;
     }
-    const merged = mergeSnapshots([...snapshots.values()], ids);
-    const hash = hashTable(merged);
-    if (last && last.hash === hash) {
+    const merged = merger.merge([...snapshots.values()]);
+    mergeWarnings = merged.warnings;
+    const next: RouteTable = {
+      version: (last?.version ?? 0) + 1,
+      generatedAt: clock.now(),
+      endpoints: merged.endpoints,
+      backends: connectedAt.apply(merged.backends),
+    };
+    const diff = diffTables(last, next);
+    if (isEmptyDiff(diff)) {
       metrics.tableBuilds.inc({ result: "unchanged" });
       return;
     }
-    const next: RouteTable = {
-      version: (last?.table.version ?? 0) + 1,
-      generatedAt: clock.now(),
-      endpoints: merged.endpoints,
-      backends: merged.backends,
-    };
-    let compileWarnings: string[];
-    try {
-      compileWarnings = compileTable(next, { random: opts.random }).warnings.map((w) => w.message);
-    } catch (error) {
-      metrics.tableBuilds.inc({ result: "invalid" });
-      logger.error({ err: error }, "merged route table does not compile; keeping the published one");
-      return;
-    }
-    logNewWarnings([...merged.warnings, ...compileWarnings]);
     if (!writing || !opts.mayWrite()) return;
     const started = performance.now();
-    const written = await opts.publisher.publish(last?.table, next, hash);
+    const written = await opts.publisher.publish(last, next, diff);
     metrics.publishSeconds.observe((performance.now() - started) / 1000);
     metrics.tableBuilds.inc({ result: "published" });
     logger.info(
       { version: written.version, endpoints: next.endpoints.length, backends: next.backends.length },
       "route table published",
     );
-    setCurrent(written, hash);
+    setCurrent(written);
+    collectWarnings.trigger();
   };
 
   const task = createCoalescedTask({
@@ -134,14 +146,14 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
       metrics.providerWarnings.set({ source: snapshot.source }, snapshot.warnings.length);
       task.trigger();
     },
-    current: () => last?.table,
+    current: () => last,
     onTable(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     resume(table) {
-      ids.reset(idsOf(table, [...snapshots.values()]));
-      setCurrent(table, hashTable(table));
+      merger.seedIds(idsOf(table, [...snapshots.values()]));
+      setCurrent(table);
       writing = true;
       logger.info({ version: table.version }, "continuing from the route table in KV");
       task.trigger();
@@ -150,10 +162,16 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
       writing = false;
     },
     observe(table) {
-      if (!writing) setCurrent(table, hashTable(table));
+      if (!writing) setCurrent(table);
     },
-    idle: () => task.idle(),
-    stop: () => task.stop(),
+    idle: async () => {
+      await task.idle();
+      await collectWarnings.idle();
+    },
+    async stop() {
+      await task.stop();
+      await collectWarnings.stop();
+    },
   };
 }
 

@@ -1,0 +1,32 @@
+import type { Backend } from "@signalbox/route-model";
+import { describe, expect, it } from "vitest";
+import { createConnectedAtKeeper } from "./connected-at.js";
+
+const backend = (id: string, address: string, connectedAt: number): Backend => ({
+  id,
+  service: "s",
+  address,
+  labels: {},
+  state: "up",
+  source: "file",
+  connectedAt,
+});
+
+describe("createConnectedAtKeeper", () => {
+  it("keeps the table's connectedAt for the same id and address, and the same copy while the source object stays", () => {
+    const keeper = createConnectedAtKeeper();
+    keeper.record({ version: 3, generatedAt: 0, endpoints: [], backends: [backend("a", "h:1", 100)] });
+    const mine = backend("a", "h:1", 900);
+    const [first] = keeper.apply([mine]);
+    expect(first?.connectedAt).toBe(100);
+    expect(keeper.apply([mine])[0]).toBe(first);
+  });
+
+  it("takes the source's value for a new id or a moved address", () => {
+    const keeper = createConnectedAtKeeper();
+    keeper.record({ version: 3, generatedAt: 0, endpoints: [], backends: [backend("a", "h:1", 100)] });
+    const moved = backend("a", "h:2", 900);
+    const added = backend("b", "h:1", 900);
+    expect(keeper.apply([moved, added])).toEqual([moved, added]);
+  });
+});
