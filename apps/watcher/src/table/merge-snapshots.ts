@@ -25,7 +25,7 @@ export interface MergedTable {
 
 export interface SnapshotMerger {
   /**
-   * Endpoint settings come from the first source in SOURCE_PRECEDENCE that has the endpoint
+   * Endpoint settings come from the first source in SOURCE_PRECEDENCE that sets any for the endpoint
    * (a differing setting from a later one is a warning); routes of every source are kept. A
    * backend id claimed by two sources goes to the first. `weightOverrides` (pattern ->
    * routeId -> weight) apply once ids are assigned. An endpoint that fails validation is
@@ -133,7 +133,10 @@ function draftEndpoints(
         drafts.set(pattern, { settings, settingsFrom: snapshot.source, routes: [...routes] });
         continue;
       }
-      if (hasSettings(settings) && JSON.stringify(settings) !== JSON.stringify(draft.settings)) {
+      if (!hasSettings(draft.settings) && hasSettings(settings)) {
+        // A source that set nothing (an API route added without --filters) defines nothing.
+        Object.assign(draft, { settings, settingsFrom: snapshot.source });
+      } else if (hasSettings(settings) && JSON.stringify(settings) !== JSON.stringify(draft.settings)) {
         warnings.push(
           `endpoint ${pattern}: ${snapshot.source} settings ignored, ${draft.settingsFrom} defines this endpoint's filters`,
         );
