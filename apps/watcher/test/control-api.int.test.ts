@@ -69,10 +69,14 @@ async function startWatcher(ready: (table: RouteTable) => boolean = fileOnly): P
     WATCHER_DEBOUNCE_MS: "5",
   };
   watcher = await start(loadConfig(env), { nc, logger: captureLogger("warn").logger });
+  await waitForTable(ready);
+}
+
+async function waitForTable(ready: (table: RouteTable) => boolean): Promise<void> {
   for (let waitedMs = 0; ; waitedMs += 10) {
     const table = builder.current();
     if (table && ready(table)) return;
-    if (waitedMs > 5000) throw new Error(`table not ready within 5 s: ${JSON.stringify(table)}`);
+    if (waitedMs > 5000) throw new Error(`table not ready within 5 s: version ${table?.version}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -145,6 +149,17 @@ describe("route.add and query", () => {
       ["b1", "UNKNOWN"],
       ["b2", "UNKNOWN"],
     ]);
+  });
+
+  it("narrows query to one endpoint and the backends its routes match", async () => {
+    await request("route.add", { pattern: "api.test", selector: "track=canary" });
+    const reply = await request("query", { pattern: "API.test/" });
+    expect(reply.ok && reply.endpoints.map((e) => e.pattern)).toEqual(["api.test"]);
+    expect(reply.ok && reply.backends.map((b) => b.id)).toEqual(["b2"]);
+    expect(await request("query", { pattern: "nowhere.test" })).toMatchObject({
+      ok: false,
+      error: { code: "invalid", message: expect.stringMatching(/no endpoint "nowhere.test"/) },
+    });
   });
 
   it("skips the ids another source's routes hold on the same endpoint, and keeps its filters", async () => {
@@ -356,6 +371,30 @@ describe("robustness and persistence", () => {
     const reply = createApiCodecs("route.add").reply.decode(msg.data);
     expect(reply).toMatchObject({ ok: true, value: { ok: false, error: { code: "invalid" } } });
     expect(reply.ok && !reply.value.ok && reply.value.error.message).toMatch(/route.add request: .*pattern/);
+  });
+
+  it("answers a query too big for one NATS message with failed and a hint; one endpoint still fits", async () => {
+    const note = "x".repeat(400);
+    const big = Array.from(
+      { length: 3000 },
+      (_, i) => `  - { id: big${i}, service: big, address: "127.0.0.1:9", labels: { note: ${note} } }`,
+    );
+    await writeFile(join(dir, "routes.yaml"), `${ROUTES_FILE}${big.join("\n")}\n`);
+    try {
+      await waitForTable((table) => table.backends.length === 3002);
+      expect(await request("query", {})).toMatchObject({
+        ok: false,
+        error: {
+          code: "failed",
+          message: expect.stringMatching(/over the NATS max_payload.*signalbox query <pattern>/),
+        },
+      });
+      const one = await request("query", { pattern: "shop.test" });
+      expect(one.ok && [one.endpoints.length, one.backends.length]).toEqual([1, 0]);
+    } finally {
+      await writeFile(join(dir, "routes.yaml"), ROUTES_FILE);
+      await waitForTable(fileOnly);
+    }
   });
 
   it("keeps routes, weights and tokens across a restart of the watcher", async () => {

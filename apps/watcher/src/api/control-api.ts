@@ -30,6 +30,8 @@ import { createRouterStatsWindow } from "./router-stats.js";
 export const CONTROL_API_QUEUE = "signalbox-watcher";
 
 const DEFAULT_SETTLE_TIMEOUT_MS = 3_000;
+/** nats-server's default, for the moment before the server's INFO is known. */
+const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 const handlers: { [O in ApiOp]: OpHandler<O> } = {
   query,
@@ -100,7 +102,7 @@ export async function startControlApi(deps: ControlApiDeps): Promise<ControlApi>
         queue: CONTROL_API_QUEUE,
         callback: (error, msg) => {
           if (error) return;
-          const run = () => answer(op, msg, ctx);
+          const run = () => answer(op, msg, ctx, deps.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD_BYTES);
           const done = READ_ONLY.has(op) ? run() : changes.then(run);
           if (!READ_ONLY.has(op)) changes = done;
           inFlight.add(done);
@@ -124,7 +126,6 @@ const apiCodecs = Object.fromEntries(API_OPS.map((op) => [op, createApiCodecs(op
   [O in ApiOp]: ReturnType<typeof createApiCodecs<O>>;
 };
 
-/** Never throws: a thrown op becomes a `failed` reply naming the cause. */
 /** The part of a NATS request message an op answers. */
 interface ApiMessage {
   data: Uint8Array;
@@ -132,7 +133,13 @@ interface ApiMessage {
   respond(data: Uint8Array): boolean;
 }
 
-async function answer<O extends ApiOp>(op: O, msg: ApiMessage, ctx: OpContext): Promise<void> {
+/** Never throws: a thrown op becomes a `failed` reply naming the cause; so does a reply NATS cannot carry. */
+async function answer<O extends ApiOp>(
+  op: O,
+  msg: ApiMessage,
+  ctx: OpContext,
+  maxPayloadBytes: number,
+): Promise<void> {
   const opCodecs = apiCodecs[op];
   const decoded = opCodecs.request.decode(msg.data);
   // ApiReply<O> includes ApiFailure, which TypeScript cannot see while O is generic.
@@ -147,5 +154,14 @@ async function answer<O extends ApiOp>(op: O, msg: ApiMessage, ctx: OpContext): 
       reply = failed(`${op} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (msg.reply) msg.respond(opCodecs.reply.encode(reply as ApiReply<O>));
+  if (!msg.reply) return;
+  let data = opCodecs.reply.encode(reply as ApiReply<O>);
+  if (data.length > maxPayloadBytes) {
+    const hint = op === "query" ? "; ask for one endpoint: signalbox query <pattern>" : "";
+    const tooBig = failed(
+      `the ${op} reply is ${data.length} bytes, over the NATS max_payload of ${maxPayloadBytes}${hint}`,
+    );
+    data = opCodecs.reply.encode(tooBig as ApiReply<O>);
+  }
+  msg.respond(data);
 }

@@ -102,7 +102,8 @@ const tokenSummary = z.object({
 /** Every op: its request and reply schema. The subject is `subjects.api(op)`. */
 export const apiOps = {
   query: {
-    request: z.object({}),
+    /** `pattern`: only that endpoint and the backends its routes match (a big table fits no one reply). */
+    request: z.object({ pattern: text.optional() }),
     reply: reply({
       version: z.number(),
       generatedAt: z.number(),

@@ -3,50 +3,65 @@
 // health verdict and requests per second.
 import type { QueryBackend, QueryEndpoint } from "@signalbox/bus";
 import { type Backend, compileTable, type RouteTable } from "@signalbox/route-model";
-import type { OpContext, OpHandler } from "../op-context.js";
+import { invalid, type OpContext, type OpHandler } from "../op-context.js";
 import { readPattern } from "../request-fields.js";
 
 const NO_TABLE_YET: RouteTable = { version: 0, generatedAt: 0, endpoints: [], backends: [] };
 
-export const query: OpHandler<"query"> = async (_request, ctx) => {
+export const query: OpHandler<"query"> = async (request, ctx) => {
+  const only = request.pattern === undefined ? undefined : readPattern(request.pattern);
+  if (only && !only.ok) return invalid(only.message);
   const built = ctx.tables.current();
   const table = built ?? NO_TABLE_YET;
   const compiled = compileTable(table, { random: ctx.random });
+  const selected = compiled.endpoints
+    .map((compiledEndpoint) => ({ key: keyOf(compiledEndpoint.endpoint.pattern), compiledEndpoint }))
+    .filter(({ key }) => only === undefined || key === only.value);
+  if (only && selected.length === 0)
+    return invalid(`no endpoint "${only.value}" (signalbox query lists the endpoints)`);
   const apiRoutes = new Set(
     (await ctx.records.listEndpoints()).flatMap((record) =>
       record.routes.map((route) => `${record.pattern}#${route.id}`),
     ),
   );
 
-  const endpoints: QueryEndpoint[] = compiled.endpoints.map(({ endpoint, routes }) => {
-    const normalised = readPattern(endpoint.pattern);
-    const key = normalised.ok ? normalised.value : endpoint.pattern;
-    return {
-      pattern: endpoint.pattern,
-      filters: endpoint.filters,
-      ...(endpoint.sticky !== undefined && { sticky: endpoint.sticky }),
-      ...(endpoint.healthRequire !== undefined && { healthRequire: endpoint.healthRequire }),
-      routes: routes.map(({ route, backends }) => ({
-        id: route.id,
-        selector: route.selector,
-        weight: route.weight,
-        strategy: route.strategy,
-        apiDefined: apiRoutes.has(`${key}#${route.id}`),
-        backends: backends.map((backend) => backend.id),
-      })),
-    };
-  });
+  const endpoints: QueryEndpoint[] = selected.map(({ key, compiledEndpoint: { endpoint, routes } }) => ({
+    pattern: endpoint.pattern,
+    filters: endpoint.filters,
+    ...(endpoint.sticky !== undefined && { sticky: endpoint.sticky }),
+    ...(endpoint.healthRequire !== undefined && { healthRequire: endpoint.healthRequire }),
+    routes: routes.map(({ route, backends }) => ({
+      id: route.id,
+      selector: route.selector,
+      weight: route.weight,
+      strategy: route.strategy,
+      apiDefined: apiRoutes.has(`${key}#${route.id}`),
+      backends: backends.map((backend) => backend.id),
+    })),
+  }));
   endpoints.sort((a, b) => a.pattern.localeCompare(b.pattern));
 
+  const matched = new Set(
+    endpoints.flatMap((endpoint) => endpoint.routes.flatMap((route) => route.backends)),
+  );
   const now = ctx.clock.now();
   const backends = table.backends
+    .filter((backend) => only === undefined || matched.has(backend.id))
     .map((backend) => describeBackend(backend, ctx, now))
     .sort((a, b) => a.service.localeCompare(b.service) || a.id.localeCompare(b.id));
 
-  const warnings = compiled.warnings.map((warning) => warning.message);
+  const warnings = compiled.warnings
+    .filter((warning) => only === undefined || keyOf(warning.pattern) === only.value)
+    .map((warning) => warning.message);
   if (!built) warnings.unshift("the watcher has not built a route table yet");
   return { ok: true, version: table.version, generatedAt: table.generatedAt, endpoints, backends, warnings };
 };
+
+/** The table's patterns are normalised already; this guards a comparison against one that is not. */
+function keyOf(pattern: string): string {
+  const normalised = readPattern(pattern);
+  return normalised.ok ? normalised.value : pattern;
+}
 
 function describeBackend(backend: Backend, ctx: OpContext, now: number): QueryBackend {
   const rps = ctx.stats.rps(backend.id, now) ?? backend.rps;
