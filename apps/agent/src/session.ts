@@ -35,7 +35,10 @@ export interface AgentSession {
   readonly registered: Promise<string>;
   /** Resolves after stop(); rejects with AgentRejectedError when a heartbeat is refused later. */
   readonly ended: Promise<void>;
-  /** Sends a heartbeat now (the state changed); true once the watcher acknowledged one sent after the call. */
+  /**
+   * Reports the state now (it changed): true once the watcher acknowledged a heartbeat or
+   * registration sent after the call, false when that attempt failed or the session ended.
+   */
   heartbeatNow(): Promise<boolean>;
   /** Stops heartbeating, then deregisters (best effort: an unreachable watcher expires it). */
   stop(): Promise<void>;
@@ -61,6 +64,12 @@ export function startSession(opts: SessionOptions): AgentSession {
     rejectRegistered = reject;
   });
   registered.catch(() => undefined);
+
+  const takeWaiters = () => {
+    const taken = waiters;
+    waiters = [];
+    return taken;
+  };
 
   /** Waits `ms`, or less when stop(), heartbeatNow() or a reconnect calls `wake`. */
   const pause = (ms: number) =>
@@ -88,8 +97,11 @@ export function startSession(opts: SessionOptions): AgentSession {
 
   const register = async (): Promise<number> => {
     for (;;) {
+      // A registration carries the current state too, so it answers heartbeatNow() callers.
+      const served = takeWaiters();
       const { state } = await opts.sample();
       const outcome = await requestRegistration(nc, { ...opts.registration, state }, REQUEST_TIMEOUT_MS);
+      for (const waiter of served) waiter(outcome.kind === "accepted");
       if (outcome.kind === "accepted") {
         backoff.reset();
         backendId = outcome.backendId;
@@ -110,8 +122,7 @@ export function startSession(opts: SessionOptions): AgentSession {
     while (!stopped && !registerAgain) {
       if (waiters.length === 0) await pause(intervalMs);
       if (stopped || registerAgain) return;
-      const served = waiters;
-      waiters = [];
+      const served = takeWaiters();
       const sample = await opts.sample();
       const outcome = await sendHeartbeat(nc, { backendId: id, at: clock.now(), ...sample }, intervalMs);
       for (const waiter of served) waiter(outcome.kind === "ok");
@@ -144,8 +155,7 @@ export function startSession(opts: SessionOptions): AgentSession {
     } finally {
       rejectRegistered(new Error("the agent stopped before it registered"));
       statuses.stop?.();
-      for (const waiter of waiters) waiter(false);
-      waiters = [];
+      for (const waiter of takeWaiters()) waiter(false);
     }
   };
   const ended = run();
