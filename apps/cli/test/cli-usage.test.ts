@@ -52,6 +52,7 @@ describe("help and version", () => {
 describe("bad usage exits 2 and says what to change, without contacting NATS", () => {
   it.each([
     [["route", "add", "bad host!", "app=web"], /pattern "bad host!" at position/],
+    [["query", "bad host!"], /pattern "bad host!" at position/],
     [["route", "add", "api.test", "app in ("], /selector "app in \(" at position/],
     [
       ["route", "add", "api.test", "app=web", "--weight", "10001"],

@@ -206,8 +206,9 @@ describe("signalbox against a watcher and a router", () => {
     // Smooth weighted round-robin: exactly 9:1 in every 10 requests.
     expect(await tally("api.test", table.version, 100)).toEqual({ "200 stable": 90, "200 canary": 10 });
 
-    const readable = await signalbox("query");
+    const readable = await signalbox("query", "api.test");
     expect(readable.stdout).toMatch(/api\.test\s+route000\s+90\s+round-robin\s+track=stable\s+stable\s+api/);
+    expect(readable.stdout).not.toContain("file.test");
   });
 
   it.each([

@@ -4,13 +4,21 @@ import type { ApiSuccess } from "@signalbox/bus";
 import type { Command } from "commander";
 import { type CommandContext, callApi, print } from "../cli-context.js";
 import { formatLabels, formatTable, formatTime } from "../output/table.js";
+import { readPattern } from "../read-arguments.js";
 
 export function registerQuery(program: Command, ctx: CommandContext): void {
   program
     .command("query")
     .description("show endpoints, routes and backends as the watcher has them")
-    .action(async (_options: unknown, command: Command) => {
-      const { ok: _ok, ...result } = await callApi(ctx, command, "query", {});
+    .argument("[pattern]", "only this endpoint and the backends its routes match")
+    .action(async (patternText: string | undefined, _options: unknown, command: Command) => {
+      const pattern = patternText === undefined ? undefined : readPattern(patternText);
+      const { ok: _ok, ...result } = await callApi(
+        ctx,
+        command,
+        "query",
+        pattern === undefined ? {} : { pattern },
+      );
       print(ctx, command, result, () => formatQuery(result));
     });
 }
