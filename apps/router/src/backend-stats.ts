@@ -141,12 +141,19 @@ export class BackendStats {
     return this.states.get(id)?.health;
   }
 
-  /** Request and error counts per backend since the last call; counters restart at 0. */
-  takeCounts(): Record<string, { requests: number; errors: number }> {
-    const counts: Record<string, { requests: number; errors: number }> = {};
+  /**
+   * Request and error counts per backend since the last call (counters restart at 0), and
+   * `inFlight` when requests are still open: an agent's drain waits for it (issue 6).
+   */
+  takeCounts(): Record<string, { requests: number; errors: number; inFlight?: number }> {
+    const counts: Record<string, { requests: number; errors: number; inFlight?: number }> = {};
     for (const state of this.states.values()) {
-      if (state.requests === 0 && state.errors === 0) continue;
-      counts[state.id] = { requests: state.requests, errors: state.errors };
+      if (state.requests === 0 && state.errors === 0 && state.inFlight === 0) continue;
+      counts[state.id] = {
+        requests: state.requests,
+        errors: state.errors,
+        ...(state.inFlight > 0 && { inFlight: state.inFlight }),
+      };
       state.requests = 0;
       state.errors = 0;
     }
