@@ -9,22 +9,31 @@ export interface Tunnel {
   destroy(): void;
 }
 
-interface Connection {
+/** The exchange in flight on a connection; told when the client goes away first. */
+export interface InFlight {
+  clientClosed(): void;
+}
+
+export interface ClientConnection {
   active: number;
   tunnel: Tunnel | undefined;
+  /** Set by the forwarder while a request is with a backend (one at a time: HTTP/1.1, no pipelining). */
+  inFlight: InFlight | undefined;
 }
 
 export class Connections {
-  private readonly open = new Map<Socket, Connection>();
+  private readonly open = new Map<Socket, ClientConnection>();
   private closing = false;
   private closedByThemselves = 0;
   private waiter: (() => void) | undefined;
 
   /** Registers a socket accepted by a listener; it is forgotten when it closes. */
   add(socket: Socket): void {
-    this.open.set(socket, { active: 0, tunnel: undefined });
+    const connection: ClientConnection = { active: 0, tunnel: undefined, inFlight: undefined };
+    this.open.set(socket, connection);
     socket.once("close", () => {
       this.open.delete(socket);
+      connection.inFlight?.clientClosed();
       if (this.closing) {
         this.closedByThemselves += 1;
         if (this.open.size === 0) this.waiter?.();
@@ -32,9 +41,11 @@ export class Connections {
     });
   }
 
-  requestStarted(socket: Socket): void {
+  /** Counts a request on `socket`; returns the connection (undefined once it has closed). */
+  requestStarted(socket: Socket): ClientConnection | undefined {
     const connection = this.open.get(socket);
     if (connection !== undefined) connection.active += 1;
+    return connection;
   }
 
   /** A request's response ended; while closing, a connection with nothing in flight is ended. */

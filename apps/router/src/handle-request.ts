@@ -5,8 +5,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Connections } from "./connections.js";
 import type { FilterOutcome } from "./filters/filter.js";
-import { forwardWithRetries, type RetryDeps } from "./forward/retry.js";
+import type { ForwardResult, OutgoingRequest } from "./forward/forward.js";
+import { type ForwardDone, forwardWithRetries, type RetryDeps } from "./forward/retry.js";
 import type { RouterMetrics } from "./metrics.js";
+import type { Pick } from "./pick.js";
 import { type ErrorReason, respondError, statusOf } from "./respond-error.js";
 import { type RouteDeps, routeRequest } from "./route-request.js";
 
@@ -16,40 +18,58 @@ export interface RequestDeps extends RouteDeps, RetryDeps {
   logger: Logger;
 }
 
-/** Serves one client request; never throws (every failure becomes an answer or a cut connection). */
-export async function handleRequest(
+/** The listener's request handler; never throws (every failure becomes an answer or a cut connection). */
+export function createRequestHandler(deps: RequestDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const done: ForwardDone<OutgoingRequest> = (out, result, pick) => answerForwarded(out, result, pick, deps);
+  return (req, res) => handleRequest(req, res, deps, done);
+}
+
+function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
   deps: RequestDeps,
-): Promise<void> {
-  const socket = req.socket;
-  deps.connections.requestStarted(socket);
+  done: ForwardDone<OutgoingRequest>,
+): void {
+  const connection = deps.connections.requestStarted(req.socket);
   try {
-    const routed = routeRequest(req, res, deps, false);
-    if (routed.kind === "refused") return answerError(res, routed.reason, routed.requestId, deps);
-    if (routed.kind === "filtered") return answerFilter(res, routed.outcome, routed.requestId, deps);
-    const result = await forwardWithRetries(routed.out, routed.pick, routed.picker, deps);
-    if (result.ok) {
-      deps.metrics.countStatus(result.status);
-      if (deps.logger.isLevelEnabled("debug")) {
-        deps.logger.debug(
-          { requestId: routed.out.requestId, status: result.status, backend: routed.pick.backend.id },
-          "proxied",
-        );
-      }
-    } else if (result.reason !== "client-closed") {
-      deps.logger.warn(
-        { requestId: routed.out.requestId, reason: result.reason, url: req.url, host: routed.out.host },
-        "request failed",
-      );
-      answerError(res, result.reason, routed.out.requestId, deps);
+    const routed = routeRequest(req, res, connection, deps);
+    if (routed.kind === "routed") {
+      forwardWithRetries(routed.out, routed.pick, routed.picker, deps, done, routed.out);
+      return;
     }
+    if (routed.kind === "refused") answerError(res, routed.reason, routed.requestId, deps);
+    else answerFilter(res, routed.outcome, routed.requestId, deps);
   } catch (err) {
     deps.logger.error({ err, url: req.url }, "request handler failed");
     res.destroy();
-  } finally {
-    deps.connections.requestFinished(socket);
   }
+  deps.connections.requestFinished(req.socket);
+}
+
+/** The end of a forwarded request: count it, log it, answer a failure. */
+function answerForwarded(out: OutgoingRequest, result: ForwardResult, pick: Pick, deps: RequestDeps): void {
+  if (result.ok) {
+    deps.metrics.countStatus(result.status);
+    if (deps.logger.isLevelEnabled("debug")) {
+      deps.logger.debug(
+        { requestId: out.requestId, status: result.status, backend: pick.backend.id },
+        "proxied",
+      );
+    }
+  } else if (result.reason !== "client-closed") {
+    deps.logger.warn(
+      {
+        requestId: out.requestId,
+        reason: result.reason,
+        url: out.req.url,
+        host: out.host,
+        backend: pick.backend.id,
+      },
+      "request failed",
+    );
+    answerError(out.res, result.reason, out.requestId, deps);
+  }
+  deps.connections.requestFinished(out.req.socket);
 }
 
 function answerError(

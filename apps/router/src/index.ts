@@ -13,7 +13,7 @@ import { Connections } from "./connections.js";
 import { Drain, type DrainReport } from "./drain.js";
 import { BackendPools } from "./forward/pools.js";
 import { handleUpgrade } from "./forward/upgrade.js";
-import { handleRequest, type RequestDeps } from "./handle-request.js";
+import { createRequestHandler, type RequestDeps } from "./handle-request.js";
 import { startListener } from "./listener.js";
 import { RouterMetrics } from "./metrics.js";
 import { startStatsPublisher } from "./stats-publisher.js";
@@ -94,6 +94,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     connectTimeoutMs: config.connectTimeoutMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
   };
+  const onRequest = createRequestHandler(requestDeps);
   const servers: Server[] = [];
   const addresses: AddressInfo[] = [];
   const drain = new Drain({
@@ -112,7 +113,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
         idleTimeoutMs: config.idleTimeoutMs,
         maxHeaderBytes: config.maxHeaderBytes,
         connections,
-        onRequest: (req, res) => void handleRequest(req, res, requestDeps),
+        onRequest,
         onUpgrade: (req, socket, head) => handleUpgrade(req, socket, head, upgradeDeps),
       });
       servers.push(listener.server);

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { hostFromHeader } from "@signalbox/route-model";
 import type { BackendStats } from "./backend-stats.js";
+import type { ClientConnection } from "./connections.js";
 import type { FilterOutcome } from "./filters/filter.js";
 import type { OutgoingRequest } from "./forward/forward.js";
 import { clientIpOf, readRequestHead } from "./forward/headers.js";
@@ -26,14 +27,15 @@ export type Routed =
 /**
  * Routes `req` by the table current at this moment: 503 not-ready before the first table, 404
  * without a matching endpoint, a filter's own answer, 503 without an available backend.
- * `res` is undefined for an upgrade (the socket is answered raw).
+ * `res` is undefined for an upgrade (the socket is answered raw); `connection` is the client's.
  */
 export function routeRequest(
   req: IncomingMessage,
   res: ServerResponse | undefined,
+  connection: ClientConnection | undefined,
   deps: RouteDeps,
-  upgrade: boolean,
 ): Routed {
+  const upgrade = res === undefined;
   const table = deps.tables.current();
   const clientIp = clientIpOf(req.socket.remoteAddress);
   const head = readRequestHead(req.rawHeaders, { clientIp, proto: deps.proto, upgrade });
@@ -44,6 +46,7 @@ export function routeRequest(
   const out: OutgoingRequest = {
     req,
     res: res as ServerResponse,
+    connection,
     method: req.method ?? "GET",
     path: url,
     headers: head.headers,

@@ -176,6 +176,27 @@ describe("router routing", () => {
     await waitFor(async () => (await get(router.url, "health.test")).status === 200);
   });
 
+  it("ramps a new backend up over the slow-start window instead of giving it its share at once", async () => {
+    const slow = await harness.startRouter({ ROUTER_SLOW_START_MS: "60000", ROUTER_ID: "slow-start" });
+    const [a1, a2] = backends as [TestBackend, TestBackend];
+    let version = await harness.publish([endpoint("ramp.test", [{ selector: "" }])], [backendOf(a1)]);
+    await waitFor(() => slow.tableVersion() === version);
+    version = await harness.publish(
+      [endpoint("ramp.test", [{ selector: "" }])],
+      [backendOf(a1), backendOf(a2)],
+    );
+    await waitFor(() => slow.tableVersion() === version);
+    let toNew = 0;
+    for (let i = 0; i < 200; i++) {
+      if ((JSON.parse((await get(slow.url, "ramp.test")).body) as { backend: string }).backend === "a2")
+        toNew += 1;
+    }
+    // Weight 1 against a ramp factor of ~0.1: about 9% instead of 50%.
+    expect(toNew).toBeGreaterThan(5);
+    expect(toNew).toBeLessThan(40);
+    await slow.stop();
+  });
+
   it("describes the table on /routes and a URL on /explain", async () => {
     const [a1] = backends as [TestBackend];
     const version = await harness.publish(

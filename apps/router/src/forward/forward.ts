@@ -1,10 +1,11 @@
 // One attempt to forward a request to one backend through its undici Pool, with the dispatcher's
-// handler API so both bodies stream (back-pressure included) and nothing is buffered.
+// handler API so both bodies stream (back-pressure included) and nothing is buffered. Callbacks,
+// not promises: this runs once per request and every allocation counts (bench/proxy).
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { BackendState, BackendStats } from "../backend-stats.js";
-import type { Connections } from "../connections.js";
+import type { ClientConnection, Connections, InFlight } from "../connections.js";
 import type { FilterRequest } from "../filters/filter.js";
 import type { Pick } from "../pick.js";
 import type { RoutedEndpoint } from "../table/table-store.js";
@@ -25,6 +26,8 @@ export interface OutgoingRequest extends FilterRequest {
   req: IncomingMessage;
   /** Unset for an upgrade, which is answered on the raw socket. */
   res: ServerResponse;
+  /** The client connection (undefined for an upgrade or once it closed). */
+  connection: ClientConnection | undefined;
   hasBody: boolean;
   requestId: string;
   endpoint: RoutedEndpoint;
@@ -39,7 +42,13 @@ export interface ForwardDeps {
   connections: Connections;
 }
 
+/** Told exactly once when an attempt ends. */
+export interface AttemptListener {
+  attemptEnded(result: ForwardResult, pick: Pick): void;
+}
+
 const CLIENT_CLOSED = Object.assign(new Error("client closed the connection"), { code: "SB_CLIENT_CLOSED" });
+const OK_RESULTS = new Map<number, ForwardResult>();
 
 /** Dial failures: nothing reached the backend, another backend may take the request. */
 const DIAL_CODES = new Set([
@@ -57,41 +66,40 @@ const DIAL_CODES = new Set([
 /** Resets: the connection broke, maybe after request bytes were written. */
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
 
-/** Sends `out` to `pick.backend`; resolves when the response ended or the attempt failed. */
-export function forwardOnce(out: OutgoingRequest, pick: Pick, deps: ForwardDeps): Promise<ForwardResult> {
-  return new Promise((resolve) => {
-    const backend = pick.backend;
-    const state = deps.stats.get(backend.id);
-    const exchange = new Exchange(out, pick, state, deps, resolve);
-    const pool = deps.pools.get(backend.id, backend.address);
-    pool.dispatch(
-      {
-        path: out.path,
-        method: out.method,
-        headers: out.headers,
-        body: out.hasBody ? out.req : null,
-      },
+/** Sends `out` to `pick.backend`; `listener` hears when the response ended or the attempt failed. */
+export function forwardOnce(
+  out: OutgoingRequest,
+  pick: Pick,
+  deps: ForwardDeps,
+  listener: AttemptListener,
+): void {
+  const backend = pick.backend;
+  const exchange = new Exchange(out, pick, deps.stats.get(backend.id), deps, listener);
+  deps.pools
+    .get(backend.id, backend.address)
+    .dispatch(
+      { path: out.path, method: out.method, headers: out.headers, body: out.hasBody ? out.req : null },
       exchange,
     );
-  });
 }
 
 /** undici's handler for one attempt: response head and body straight to the client's response. */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Dispatcher.DispatchHandler, InFlight {
   private abort: ((err?: Error) => void) | undefined;
   private resume: (() => void) | undefined;
   private started = false;
   private settled = false;
+  private statusCode = 0;
 
   constructor(
     private readonly out: OutgoingRequest,
     private readonly pick: Pick,
     private readonly state: BackendState,
     private readonly deps: ForwardDeps,
-    private readonly resolve: (result: ForwardResult) => void,
+    private readonly listener: AttemptListener,
   ) {
     state.inFlight += 1;
-    out.res.once("close", this.onClientClose);
+    if (out.connection !== undefined) out.connection.inFlight = this;
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -103,23 +111,23 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { res, endpoint } = this.out;
     this.started = true;
     this.resume = resume;
+    this.statusCode = statusCode;
     this.deps.stats.recordConnected(this.state);
     const headers = responseHeaders(rawHeaders);
     if (!endpoint.filters.empty) endpoint.filters.onResponse(headers);
-    const routeId = this.pick.route.route.id;
-    if (endpoint.stickyCookie !== undefined && this.out.stickyRoute !== routeId) {
-      headers.push(
-        "set-cookie",
-        `${endpoint.stickyCookie}=${routeId}; Path=${endpoint.cookiePath}; HttpOnly; SameSite=Lax`,
-      );
+    if (endpoint.stickyCookie !== undefined) {
+      const routeId = this.pick.route.route.id;
+      if (this.out.stickyRoute !== routeId) {
+        headers.push(
+          "set-cookie",
+          `${endpoint.stickyCookie}=${routeId}; Path=${endpoint.cookiePath}; HttpOnly; SameSite=Lax`,
+        );
+      }
     }
     if (this.deps.connections.isClosing) res.shouldKeepAlive = false;
     res.writeHead(statusCode, statusText, headers);
-    this.statusCode = statusCode;
     return true;
   }
-
-  private statusCode = 0;
 
   onData(chunk: Buffer): boolean {
     const ok = this.out.res.write(chunk);
@@ -129,7 +137,12 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.out.res.end();
-    this.settle({ ok: true, status: this.statusCode });
+    let result = OK_RESULTS.get(this.statusCode);
+    if (result === undefined) {
+      result = { ok: true, status: this.statusCode };
+      OK_RESULTS.set(this.statusCode, result);
+    }
+    this.settle(result);
   }
 
   onError(err: Error): void {
@@ -149,22 +162,23 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  private readonly onClientClose = (): void => {
-    if (!this.settled && !this.out.res.writableFinished) this.abort?.(CLIENT_CLOSED);
-  };
+  clientClosed(): void {
+    if (!this.settled) this.abort?.(CLIENT_CLOSED);
+  }
 
   private settle(result: ForwardResult): void {
     if (this.settled) return;
     this.settled = true;
-    this.state.inFlight -= 1;
-    this.state.requests += 1;
-    this.state.totalRequests += 1;
+    const { state, out } = this;
+    state.inFlight -= 1;
+    state.requests += 1;
+    state.totalRequests += 1;
     if (!result.ok || result.status >= 500) {
-      this.state.errors += 1;
-      this.state.totalErrors += 1;
+      state.errors += 1;
+      state.totalErrors += 1;
     }
-    if (!result.ok && result.reason === "unreachable") this.deps.stats.recordConnectFailure(this.state.id);
-    this.out.res.off("close", this.onClientClose);
-    this.resolve(result);
+    if (!result.ok && result.reason === "unreachable") this.deps.stats.recordConnectFailure(state.id);
+    if (out.connection !== undefined && out.connection.inFlight === this) out.connection.inFlight = undefined;
+    this.listener.attemptEnded(result, this.pick);
   }
 }

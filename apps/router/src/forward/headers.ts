@@ -74,7 +74,7 @@ export function readRequestHead(rawHeaders: readonly string[], client: ClientFac
     }
     headers.push(name, value);
   }
-  if (connectionTokens !== undefined) dropNamed(headers, connectionTokens, client.upgrade);
+  if (connectionTokens !== undefined) dropNamed(headers, connectionTokens);
   if (client.upgrade) headers.push("connection", "upgrade");
   if (requestId === "") {
     requestId = randomUUID();
@@ -94,10 +94,18 @@ export function readRequestHead(rawHeaders: readonly string[], client: ClientFac
   return { host, requestId, hasBody, headers };
 }
 
-/** Removes from a flat list every header the client's Connection header names (never Upgrade when proxied). */
-function dropNamed(headers: string[], connectionTokens: string, upgrade: boolean): void {
-  const named = new Set(connectionTokens.split(",").map((token) => token.trim().toLowerCase()));
-  if (upgrade) named.delete("upgrade");
+/**
+ * Removes from a flat list every header a Connection header names; hop-by-hop names among them
+ * (Upgrade included, which a proxied upgrade keeps) are handled by the callers.
+ * The usual `keep-alive` / `close` tokens name hop-by-hop headers already dropped: no work then.
+ */
+function dropNamed(headers: string[], connectionTokens: string): void {
+  const named = new Set<string>();
+  for (const token of connectionTokens.split(",")) {
+    const name = token.trim().toLowerCase();
+    if (!HOP_BY_HOP.has(name) && name !== "close") named.add(name);
+  }
+  if (named.size === 0) return;
   for (let i = headers.length - 2; i >= 0; i -= 2) {
     if (named.has((headers[i] as string).toLowerCase())) headers.splice(i, 2);
   }
@@ -135,7 +143,7 @@ export function responseHeaders(raw: readonly Buffer[]): string[] {
     }
     out.push(name, value);
   }
-  if (connectionTokens !== undefined) dropNamed(out, connectionTokens, false);
+  if (connectionTokens !== undefined && connectionTokens !== "keep-alive") dropNamed(out, connectionTokens);
   return out;
 }
 

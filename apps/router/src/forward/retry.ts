@@ -2,9 +2,10 @@
 // Rule (issue 3): retry a dial failure (nothing was written), or a reset of an idempotent request
 // without a body; never once request bytes may have reached a backend otherwise.
 
-import { type Clock, createBackoff, sleep } from "@signalbox/backoff";
+import { type Backoff, type Clock, createBackoff } from "@signalbox/backoff";
 import type { Pick, RequestPick } from "../pick.js";
 import {
+  type AttemptListener,
   type ForwardDeps,
   type ForwardFailure,
   type ForwardResult,
@@ -23,6 +24,9 @@ export interface RetryDeps extends ForwardDeps {
   onRetry?(failure: ForwardFailure): void;
 }
 
+/** Told once with the final result (the last attempt's). */
+export type ForwardDone<C> = (context: C, result: ForwardResult, pick: Pick) => void;
+
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /** True when `failure` may be retried for this request (see the rule in the header). */
@@ -36,31 +40,64 @@ export function isRetryable(
   return failure.reset && !hasBody && IDEMPOTENT.has(method);
 }
 
-/** Forwards to `first`; on a retryable failure picks another backend and tries again, up to the bound. */
-export async function forwardWithRetries(
+/**
+ * Forwards `out` to `first`; on a retryable failure picks another backend and tries again, up to
+ * the bound, then calls `done(context, result, pick)` once. `done` is a plain function and
+ * `context` its data, so a request allocates no closure here.
+ */
+export function forwardWithRetries<C>(
   out: OutgoingRequest,
   first: Pick,
   picker: RequestPick,
   deps: RetryDeps,
-): Promise<ForwardResult> {
-  let result = await forwardOnce(out, first, deps);
-  if (result.ok || deps.retries === 0) return result;
-  const backoff = createBackoff({
-    baseMs: deps.retryBaseMs,
-    capMs: deps.retryBaseMs * 8,
-    maxAttempts: deps.retries,
-    random: deps.random,
-  });
-  let pick = first;
-  while (!result.ok && isRetryable(result, out.req.method ?? "GET", out.hasBody, out.req.readableDidRead)) {
-    const delayMs = backoff.next();
-    const next = picker.pickAgain(pick.backend.id);
-    if (delayMs === undefined || next === undefined) return result;
+  done: ForwardDone<C>,
+  context: C,
+): void {
+  forwardOnce(out, first, deps, new Forwarding(out, picker, deps, done, context));
+}
+
+class Forwarding<C> implements AttemptListener {
+  private backoff: Backoff | undefined;
+
+  constructor(
+    private readonly out: OutgoingRequest,
+    private readonly picker: RequestPick,
+    private readonly deps: RetryDeps,
+    private readonly done: ForwardDone<C>,
+    private readonly context: C,
+  ) {}
+
+  attemptEnded(result: ForwardResult, pick: Pick): void {
+    const { out, deps } = this;
+    if (
+      result.ok ||
+      deps.retries === 0 ||
+      !isRetryable(result, out.method, out.hasBody, out.req.readableDidRead)
+    ) {
+      this.done(this.context, result, pick);
+      return;
+    }
+    this.backoff ??= createBackoff({
+      baseMs: deps.retryBaseMs,
+      capMs: deps.retryBaseMs * 8,
+      maxAttempts: deps.retries,
+      random: deps.random,
+    });
+    const delayMs = this.backoff.next();
+    const next = delayMs === undefined ? undefined : this.picker.pickAgain(pick.backend.id);
+    if (delayMs === undefined || next === undefined) {
+      this.done(this.context, result, pick);
+      return;
+    }
     deps.onRetry?.(result);
-    if (delayMs > 0) await sleep(delayMs, { clock: deps.clock });
-    if (out.res.destroyed) return { ok: false, reason: "client-closed", dial: false, reset: false };
-    pick = next;
-    result = await forwardOnce(out, pick, deps);
+    deps.clock.setTimeout(() => this.retry(next), delayMs);
   }
-  return result;
+
+  private retry(next: Pick): void {
+    if (this.out.res.destroyed) {
+      this.done(this.context, { ok: false, reason: "client-closed", dial: false, reset: false }, next);
+      return;
+    }
+    forwardOnce(this.out, next, this.deps, this);
+  }
 }

@@ -31,7 +31,7 @@ const HEAD_END = Buffer.from("\r\n\r\n");
 
 /** Routes an upgrade like a request, then tunnels it; dial failures move on to another backend. */
 export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer, deps: UpgradeDeps): void {
-  const routed = routeRequest(req, undefined, deps, true);
+  const routed = routeRequest(req, undefined, undefined, deps);
   if (routed.kind === "refused") {
     refuse(client, routed.reason, deps);
     return;

@@ -89,6 +89,14 @@ export class TableStore {
   apply(table: RouteTable): RouterTable | undefined {
     const current = this.table?.compiled;
     if (current !== undefined && table.version < current.version) return undefined;
+    // The same table read twice (start-up read, then the watch's first delivery): skip the compile.
+    if (
+      current !== undefined &&
+      table.version === current.version &&
+      table.generatedAt === current.table.generatedAt
+    ) {
+      return undefined;
+    }
     const compiled = compileTable(table, { random: this.deps.random });
     if (current !== undefined && compiled.version === current.version && compiled.hash === current.hash) {
       return undefined;
