@@ -56,7 +56,9 @@ function standInWatcher() {
       },
     }),
     nc.subscribe(subjects.agentDeregister, {
-      callback: (_e, msg) => msg.respond(agentCodecs.deregisterReply.encode({ ok: true, removed: true })),
+      callback: (_e, msg) => {
+        msg.respond(agentCodecs.deregisterReply.encode({ ok: true, removed: true }));
+      },
     }),
   ];
   cleanups.push(async () => {
