@@ -8,6 +8,7 @@ import {
   SelectorSyntaxError,
   ValidationError,
 } from "@signalbox/route-model";
+import { formatRouteId } from "../../table/route-ids.js";
 import { awaitTable } from "../await-table.js";
 import { invalid, type OpHandler } from "../op-context.js";
 import { findEndpoint, readPattern } from "../request-fields.js";
@@ -63,7 +64,7 @@ export const routeAdd: OpHandler<"route.add"> = async (request, ctx) => {
 export function lowestFreeRouteId(used: readonly string[]): string {
   const taken = new Set(used);
   for (let n = 0; ; n++) {
-    const id = `route${String(n).padStart(3, "0")}`;
+    const id = formatRouteId(n);
     if (!taken.has(id)) return id;
   }
 }
