@@ -236,6 +236,36 @@ describe("agent provider", () => {
     expect(backends()).toEqual([]);
   });
 
+  it("keeps a backend whose token cannot be checked (token store unreadable)", async () => {
+    running.abort();
+    await run;
+    // The real store, but its re-check fails as a KV read would during an outage.
+    const unreadable = {
+      verify: tokens.verify.bind(tokens),
+      check: () => Promise.reject(new Error("KV unavailable")),
+    };
+    running = new AbortController();
+    const provider = createAgentProvider({
+      nc: watcherNc,
+      tokens: unreadable,
+      clock,
+      logger,
+      heartbeatIntervalMs: HEARTBEAT_MS,
+      missedHeartbeats: 3,
+    });
+    await new Promise<void>((resolve) => {
+      run = provider.run((snapshot) => {
+        snapshots.push(snapshot);
+        resolve();
+      }, running.signal);
+    });
+    const id = await registerOk(await newSecret());
+    clock.advance(2 * HEARTBEAT_MS);
+    expect(await heartbeat(id, { load: 7 })).toEqual({ ok: true });
+    clock.advance(2 * HEARTBEAT_MS);
+    expect(backends()[0]).toMatchObject({ id, load: 7 });
+  });
+
   it("replaces the backend when the same instance registers again", async () => {
     const secret = await newSecret();
     const first = await registerOk(secret);

@@ -17,7 +17,8 @@
 //   removes the backend. `draining` and `down` backends stay in the table with that state;
 //   routers send them nothing new.
 // - The backend id is stable per (service, instanceId), so registering again replaces.
-// - No reply at all (the token store could not be read) means "try again later".
+// - A registration gets no reply when the token store cannot be read ("try again later");
+//   a heartbeat is then accepted unchecked, so a KV outage does not expire every agent.
 // Every watcher (leader and standbys) subscribes without a queue group, so each holds the
 // same agents and a takeover loses none.
 import type { Clock } from "@signalbox/backoff";
@@ -175,8 +176,18 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
         reply(msg, agentCodecs.heartbeatReply, { ok: false, error: { code: "not-registered", message } });
         return;
       }
-      const verdict = await tokens.check(entry.tokenId, entry.backend.service, clock.now());
-      if (!verdict.ok) {
+      const verdict = await tokens
+        .check(entry.tokenId, entry.backend.service, clock.now())
+        .catch((error: unknown) => {
+          // The token store is unreadable (NATS KV trouble): keep the agent rather than let
+          // every agent expire during an outage; the next heartbeat checks again.
+          logger.warn(
+            { err: error, backendId: beat.backendId },
+            "token check failed; heartbeat accepted unchecked",
+          );
+          return undefined;
+        });
+      if (verdict && !verdict.ok) {
         // Only if the registration checked is still the one held (not replaced meanwhile).
         if (registry.get(beat.backendId)?.tokenId === entry.tokenId) registry.remove(beat.backendId);
         logger.warn(
