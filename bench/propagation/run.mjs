@@ -36,7 +36,7 @@ const appFor = (name) =>
   });
 
 const nats = await startNatsServer();
-const marathon = await startFakeMarathon();
+const marathon = await startFakeMarathon({ keepAliveMs: 10_000 });
 const apps = Array.from({ length: BASE_APPS }, (_, i) => appFor(`base${i}`));
 marathon.apps = [...apps];
 const watcher = await start(

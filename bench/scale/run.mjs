@@ -48,7 +48,7 @@ const statusUpdate = (i) => ({
 });
 
 const nats = await startNatsServer();
-const marathon = await startFakeMarathon();
+const marathon = await startFakeMarathon({ keepAliveMs: 10_000 });
 const apps = Array.from({ length: ENDPOINTS }, (_, i) => appFor(i));
 marathon.apps = apps;
 const router = await startRouterProcess(nats.url);
@@ -80,8 +80,9 @@ try {
   watcher.builder.onTable(() => {
     publishedAt = epochMs();
   });
-  const appliedAt = await router.waitForVersion(1);
+  while ((watcher.builder.current()?.version ?? 0) < 1) await new Promise((r) => setTimeout(r, 5));
   const table = watcher.builder.current();
+  const appliedAt = await router.waitForVersion(table.version);
   const fullMemory = await router.memory();
 
   console.log(

@@ -71,7 +71,7 @@ export function createWatcherMetrics(): WatcherMetrics {
     }),
     tableBuilds: new Counter({
       name: "signalbox_watcher_table_builds_total",
-      help: "Table rebuilds by result: published, unchanged, standby, waiting, invalid",
+      help: "Table rebuilds by result: published, unchanged, standby, waiting, failed",
       labelNames: ["result"],
       registers,
     }),

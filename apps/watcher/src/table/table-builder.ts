@@ -1,7 +1,7 @@
 // The table builder: keeps the latest snapshot of every source, and after each burst
 // of changes merges, assigns route ids and, while this watcher leads, publishes a new
 // version unless nothing changed; compiles the table to collect its warnings.
-import type { Clock } from "@signalbox/backoff";
+import { type Clock, createBackoff, type TimerHandle } from "@signalbox/backoff";
 import {
   type BackendSource,
   compileTable,
@@ -46,7 +46,7 @@ export interface TableBuilder {
   pause(): void;
   /** A standby saw another watcher publish this table. */
   observe(table: RouteTable): void;
-  /** Resolves once no rebuild is waiting or running. */
+  /** Resolves once no rebuild is waiting or running (the background warnings compile aside). */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,6 +66,9 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
   let writing = false;
   let mergeWarnings: string[] = [];
   let loggedWarnings = new Set<string>();
+  /** A failed publication is retried after a back-off even when no new change comes. */
+  const retryBackoff = createBackoff({ baseMs: 500, capMs: 30_000, random: opts.random });
+  let retryTimer: TimerHandle | undefined;
 
   const setCurrent = (table: RouteTable) => {
     last = table;
@@ -121,7 +124,24 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
     }
     if (!writing || !opts.mayWrite()) return;
     const started = performance.now();
-    const written = await opts.publisher.publish(last, next, diff);
+    let written: RouteTable;
+    try {
+      written = await opts.publisher.publish(last, next, diff);
+    } catch (error) {
+      const delayMs = retryBackoff.next() ?? 30_000;
+      metrics.tableBuilds.inc({ result: "failed" });
+      logger.error(
+        { err: error, version: next.version, retryInMs: delayMs },
+        "publishing the route table failed",
+      );
+      if (retryTimer) clock.clearTimeout(retryTimer);
+      retryTimer = clock.setTimeout(() => {
+        retryTimer = undefined;
+        task.trigger();
+      }, delayMs);
+      return;
+    }
+    retryBackoff.reset();
     metrics.publishSeconds.observe((performance.now() - started) / 1000);
     metrics.tableBuilds.inc({ result: "published" });
     logger.info(
@@ -164,13 +184,11 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
     observe(table) {
       if (!writing) setCurrent(table);
     },
-    idle: async () => {
-      await task.idle();
-      await collectWarnings.idle();
-    },
+    idle: () => task.idle(),
     async stop() {
       await task.stop();
       await collectWarnings.stop();
+      if (retryTimer) clock.clearTimeout(retryTimer);
     },
   };
 }

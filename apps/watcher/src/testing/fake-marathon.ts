@@ -18,6 +18,8 @@ export interface FakeMarathonOptions {
   redirectTo?: string;
   /** Require this `user:password` as basic auth (401 otherwise). */
   credentials?: string;
+  /** Send Jetty's keep-alive on its own every this many ms, as Marathon does every 10 s (default: only on keepAlive()). */
+  keepAliveMs?: number;
 }
 
 export interface FakeMarathon {
@@ -114,6 +116,7 @@ export async function startFakeMarathon(opts: FakeMarathonOptions = {}): Promise
     }
     res.writeHead(404, { "content-type": "application/json" }).end('{"message":"not found"}');
   });
+  const heartbeat = opts.keepAliveMs ? setInterval(() => void fake.keepAlive(), opts.keepAliveMs) : undefined;
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
@@ -155,6 +158,7 @@ export async function startFakeMarathon(opts: FakeMarathonOptions = {}): Promise
       }
     },
     async close() {
+      clearInterval(heartbeat);
       fake.dropStreams();
       server.closeAllConnections();
       server.close();
