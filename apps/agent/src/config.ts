@@ -1,5 +1,5 @@
 // The agent's configuration: environment variables -> AgentConfig, each mistake a
-// ConfigError naming the variable and its value (the CLI prints it and exits 2).
+// ConfigError naming the variable and its value (the CLI prints it and exits 2), and HELP.
 import { randomUUID } from "node:crypto";
 import type { Location } from "@signalbox/route-model";
 import { ConfigError } from "./errors.js";
@@ -36,6 +36,38 @@ export interface AgentConfig {
   /** `signalbox agent -- <command...>`: run the backend as a child (set by the CLI, not the env). */
   command?: string[];
 }
+
+export const HELP = `signalbox agent: registers one backend with the watcher (agent.register) using a
+token, heartbeats its state, load and requests per second, and drains before it exits.
+With "-- <command...>" it runs the backend as its child, forwards SIGTERM/SIGINT to it
+after draining, and exits with the child's exit code.
+
+Environment:
+  AGENT_BACKEND         required: host:port of the backend ([::1]:8080 for IPv6)
+  AGENT_SERVICE         required: the backend's service name
+  AGENT_TOKEN           required: the secret from \`signalbox token create\`
+  AGENT_LABELS          labels, k=v,k=v (k:v and space-separated also accepted; default none)
+  AGENT_LOCATION        JSON Location, or city=..,country=..,region=..,lat=..,lon=.. (default unset)
+  AGENT_WEIGHT          share within a route, 0..10000 (default unset: 1)
+  AGENT_HEARTBEAT_MS    heartbeat interval (default 2000; the watcher's shorter one wins);
+                        3 missed heartbeats remove the backend
+  AGENT_HEALTH_PATH     GET http://<AGENT_BACKEND><path> before each heartbeat; not 2xx/3xx
+                        reports state "down" (default unset: no local check)
+  AGENT_CONCURRENCY     in-flight requests that count as load 100 (default 100)
+  AGENT_INSTANCE_ID     [A-Za-z0-9_-] id that, with the service, makes the backend id
+                        (default random per process)
+  DRAIN_TIMEOUT_MS      on SIGTERM, the longest wait for in-flight requests (default 30000)
+  NATS_URL              default nats://127.0.0.1:4222 (comma-separated for a cluster)
+  NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS   NATS credentials (default unset)
+  LOG_LEVEL             trace|debug|info|warn|error|fatal|silent (default info)
+
+Load: the agent is not in the request path; routers publish per-backend counts on
+stats.router.<id>. in-flight = the sum of the routers' latest in-flight counts for this
+backend; rps = their requests over the last 10 s; load = max(100 * in-flight /
+AGENT_CONCURRENCY, CPU % of one core used by the child), clamped to 0..100.
+
+Exit: 0 after a drain (or the child's code), 1 when the watcher rejects the token
+(unknown, revoked, expired, wrong-service) at registration or at a later heartbeat.`;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
