@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { systemClock } from "@signalbox/backoff";
 import { ManualClock } from "@signalbox/backoff/testing";
 import { describe, expect, it } from "vitest";
 import { computeLoad, createLoadSampler, createProcessCpuMeter } from "./load-sampler.js";
@@ -32,33 +31,45 @@ describe("load sampler", () => {
 });
 
 describe("process cpu meter", () => {
-  it("measures a busy child as a high share of one core and an idle one as low", async () => {
-    const busy = spawn(process.execPath, [
-      "-e",
-      "const end = Date.now() + 5000; while (Date.now() < end) {}",
-    ]);
-    const idle = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"]);
+  // The child burns a known amount of CPU time when told to; a ManualClock fixes the wall
+  // time between samples, so the expected share does not depend on how busy the machine is.
+  const BURNER = `
+    process.stdout.write("ready\\n");
+    process.stdin.once("data", () => {
+      const start = process.cpuUsage();
+      for (;;) {
+        const used = process.cpuUsage(start);
+        if (used.user + used.system >= 200_000) break;
+      }
+      process.stdout.write("done\\n");
+    });
+  `;
+
+  it("measures the CPU time a child used as a share of one core over the wall time", async () => {
+    const child = spawn(process.execPath, ["-e", BURNER], { stdio: ["pipe", "pipe", "ignore"] });
     try {
-      await Promise.all([once(busy, "spawn"), once(idle, "spawn")]);
-      const busyMeter = createProcessCpuMeter(busy.pid as number, systemClock);
-      const idleMeter = createProcessCpuMeter(idle.pid as number, systemClock);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await busyMeter.percent()).toBeUndefined();
-      await idleMeter.percent();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const busyPercent = (await busyMeter.percent()) ?? 0;
-      const idlePercent = (await idleMeter.percent()) ?? 100;
-      // a shared 2-core machine: the busy loop gets less than a full core, but far more than idle
-      expect(busyPercent).toBeGreaterThan(20);
-      expect(idlePercent).toBeLessThan(5);
+      const lines = child.stdout.setEncoding("utf8");
+      await once(lines, "data");
+      const clock = new ManualClock(0);
+      const meter = createProcessCpuMeter(child.pid as number, clock);
+      expect(await meter.percent()).toBeUndefined();
+      clock.advance(1000);
+      // idle between the first two samples
+      expect(await meter.percent()).toBeLessThan(3);
+      child.stdin.write("go\n");
+      await once(lines, "data");
+      clock.advance(1000);
+      // 200 ms of CPU in 1000 ms of wall time (plus a little for reading stdin)
+      const percent = await meter.percent();
+      expect(percent).toBeGreaterThanOrEqual(19.5);
+      expect(percent).toBeLessThan(30);
     } finally {
-      busy.kill("SIGKILL");
-      idle.kill("SIGKILL");
+      child.kill("SIGKILL");
     }
   });
 
   it("gives undefined for a process that does not exist", async () => {
-    const meter = createProcessCpuMeter(2 ** 22 + 12345, systemClock);
+    const meter = createProcessCpuMeter(2 ** 22 + 12345, new ManualClock(0));
     expect(await meter.percent()).toBeUndefined();
   });
 });
