@@ -11,6 +11,7 @@ describe("loadConfig", () => {
     expect(config.staleStreamMs).toBe(30_000);
     expect(config.debounceMs).toBe(50);
     expect(config.leaseTtlMs).toBe(5_000);
+    expect(config.agentHeartbeatMs).toBe(2_000);
     expect(config.adminListen).toEqual({ host: "127.0.0.1", port: 9091 });
     expect(config.logLevel).toBe("info");
     expect(config.watcherId).toMatch(/-\d+$/);
@@ -76,6 +77,7 @@ describe("loadConfig", () => {
       "WATCHER_STALE_STREAM_MS",
       "WATCHER_DEBOUNCE_MS",
       "WATCHER_MARATHON_TIMEOUT_MS",
+      "WATCHER_AGENT_HEARTBEAT_MS",
     ]) {
       expect(HELP).toContain(name);
     }

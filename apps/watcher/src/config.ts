@@ -29,6 +29,8 @@ export interface Config {
   marathonTimeoutMs: number;
   watcherId: string;
   leaseTtlMs: number;
+  /** Heartbeat interval told to agents; 3 missed intervals remove the backend (contract). */
+  agentHeartbeatMs: number;
   adminListen: ListenAddress;
 }
 
@@ -50,6 +52,8 @@ Environment:
                             (default 30000; Marathon sends a keep-alive every 10 s)
   WATCHER_DEBOUNCE_MS       burst coalescing window for reloads and rebuilds (default 50)
   WATCHER_MARATHON_TIMEOUT_MS  deadline of one /v2/apps fetch (default 10000)
+  WATCHER_AGENT_HEARTBEAT_MS   heartbeat interval asked of agents; 3 missed remove the
+                            backend (default 2000)
 `;
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -74,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     marathonTimeoutMs: positiveMs(env, "WATCHER_MARATHON_TIMEOUT_MS", 10_000),
     watcherId: env.WATCHER_ID?.trim() || `${hostname()}-${process.pid}`,
     leaseTtlMs: positiveMs(env, "WATCHER_LEASE_TTL_MS", 5_000),
+    agentHeartbeatMs: positiveMs(env, "WATCHER_AGENT_HEARTBEAT_MS", 2_000),
     adminListen: parseListen("WATCHER_ADMIN_LISTEN", env.WATCHER_ADMIN_LISTEN ?? "127.0.0.1:9091"),
   };
 }

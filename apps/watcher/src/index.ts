@@ -9,6 +9,7 @@ import type { KV, NatsConnection } from "./bus-types.js";
 import type { Config, ListenAddress } from "./config.js";
 import { createLeaderLease, LEASE_KEY } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
+import { createAgentProvider } from "./providers/agent/agent-provider.js";
 import { createApiProvider } from "./providers/api/api-provider.js";
 import { createFileProvider } from "./providers/file/file-provider.js";
 import { createMarathonProvider } from "./providers/marathon/marathon-provider.js";
@@ -93,6 +94,16 @@ export function createProviders(ctx: WatcherContext): Provider[] {
     );
   }
   providers.push(createApiProvider({ configKv: ctx.configKv, logger: ctx.logger }));
+  providers.push(
+    createAgentProvider({
+      nc: ctx.nc,
+      tokens: ctx.tokens,
+      clock,
+      logger: ctx.logger.child({ component: "agent" }),
+      heartbeatIntervalMs: config.agentHeartbeatMs,
+      missedHeartbeats: 3,
+    }),
+  );
   return providers;
 }
 
