@@ -128,6 +128,37 @@ describe("router headers", () => {
     expect(reply).toMatch(/^HTTP\/1\.1 200 /);
   });
 
+  it("answers a client's Expect: 100-continue itself and forwards the body", async () => {
+    const port = Number(new URL(router.url).port);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () =>
+        socket.write(
+          "POST /e HTTP/1.1\r\nHost: echo.test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        ),
+      );
+      let data = "";
+      let sent = false;
+      socket.on("data", (chunk) => {
+        data += chunk;
+        if (data.startsWith("HTTP/1.1 100") && !sent) {
+          sent = true;
+          socket.write("hello");
+        }
+        if (/\r\n\r\n\{.*\}$/s.test(data)) socket.end();
+      });
+      socket.on("close", () => resolve(data));
+      socket.on("error", reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 100 Continue/);
+    expect(reply).toContain("HTTP/1.1 200 OK");
+    const body = JSON.parse(reply.slice(reply.lastIndexOf("\r\n\r\n") + 4)) as {
+      method: string;
+      headers: Record<string, string>;
+    };
+    expect(body.method).toBe("POST");
+    expect(body.headers.expect).toBeUndefined();
+  });
+
   it("generates x-request-id when the client sends none", async () => {
     const first = JSON.parse((await get(router.url, "echo.test")).body) as {
       headers: Record<string, string>;

@@ -56,8 +56,14 @@ export function readRequestHead(rawHeaders: readonly string[], client: ClientFac
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     const lower = name.toLowerCase();
-    if (lower === "host") host = value;
-    else if (lower === "x-request-id") requestId = value;
+    if (lower === "host") {
+      // A second Host is dropped: the backend gets the one the request was routed by.
+      if (host !== "") continue;
+      host = value;
+    } else if (lower === "expect") {
+      // node:http answered `100 Continue` to the client already: this hop consumed the expectation.
+      continue;
+    } else if (lower === "x-request-id") requestId = value;
     else if (lower === "content-length") hasBody ||= value !== "0";
     else if (lower === "transfer-encoding") hasBody = true;
     if (HOP_BY_HOP.has(lower)) {
