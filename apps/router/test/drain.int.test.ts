@@ -15,10 +15,10 @@ let address: string;
 
 beforeAll(async () => {
   harness = await startHarness();
-  // One backend: /slow answers after 600 ms, /forever never, anything else at once; WebSocket echo.
+  // One backend: /slow answers after 1500 ms, /forever never, anything else at once; WebSocket echo.
   server = createServer((req, res) => {
     const answer = () => res.end(`done ${req.url}`);
-    if (req.url === "/slow") setTimeout(answer, 600);
+    if (req.url === "/slow") setTimeout(answer, 1500);
     else if (req.url !== "/forever") answer();
   });
   const wss = new WebSocketServer({ server });
@@ -41,7 +41,7 @@ async function readyStatus(admin: string): Promise<number> {
 
 describe("router drain", () => {
   it("drains in two phases: slow request finishes, the WebSocket gets 1001, nothing is cut", async () => {
-    const router = await harness.startRouter({ DRAIN_DELAY_MS: "400", DRAIN_TIMEOUT_MS: "3000" });
+    const router = await harness.startRouter({ DRAIN_DELAY_MS: "800", DRAIN_TIMEOUT_MS: "5000" });
     const version = await harness.publish(
       [endpoint("drain.test", [{ selector: "" }])],
       [backendOf({ id: "b", address })],
