@@ -48,6 +48,10 @@ describe("loadConfig", () => {
     expect((error as ConfigError).message).toContain(value);
   });
 
+  it("rejects bad NATS_* values at load time with the bus's ConfigError", () => {
+    expect(() => loadConfig({ NATS_URL: "http://x" })).toThrow(/NATS_URL/);
+  });
+
   it("accepts :port for all interfaces", () => {
     expect(parseListenAddress("X", ":80")).toEqual({ host: "0.0.0.0", port: 80 });
   });

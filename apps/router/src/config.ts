@@ -2,6 +2,7 @@
 // Contract: ARCHITECTURE.md "Configuration"; router-only knobs carry the ROUTER_ prefix.
 
 import { hostname } from "node:os";
+import { natsOptionsFromEnv } from "@signalbox/bus";
 import { ConfigError } from "./errors.js";
 
 export interface ListenAddress {
@@ -83,6 +84,8 @@ Environment:
 export function loadConfig(env: Record<string, string | undefined>): RouterConfig {
   const natsEnv: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) if (key.startsWith("NATS_")) natsEnv[key] = value;
+  // Bad NATS_* values fail here (the bus's ConfigError names the variable), not in the background later.
+  natsOptionsFromEnv(natsEnv);
   const listenText = env.ROUTER_LISTEN ?? "0.0.0.0:8080";
   const listen = listenText.split(",").map((part) => parseListenAddress("ROUTER_LISTEN", part.trim()));
   return {

@@ -3,7 +3,7 @@
 /** An environment variable has a value the router cannot use; names the variable and the value. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
-  readonly code = "SB_ROUTER_CONFIG";
+  readonly code = "SB_CONFIG";
   constructor(
     readonly variable: string,
     readonly value: string | undefined,
