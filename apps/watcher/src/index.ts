@@ -124,8 +124,15 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   const nc =
     deps.nc ??
     (await connectNats({ env: config.natsEnv, name: `signalbox-watcher ${config.watcherId}`, logger }));
-  const routesKv = await openRoutesBucket(nc);
-  const configKv = await openConfigBucket(nc);
+  // One bucket after the other (nats-server 2.9 is touchy about concurrent KV creation).
+  const openBuckets = async () => ({
+    routesKv: await openRoutesBucket(nc),
+    configKv: await openConfigBucket(nc),
+  });
+  const { routesKv, configKv } = await openBuckets().catch(async (error: unknown) => {
+    if (!deps.nc) await nc.close();
+    throw error;
+  });
   const metrics = createWatcherMetrics();
   const tokens = createTokenStore({ configKv, logger: logger.child({ component: "tokens" }) });
   const random = deps.random ?? Math.random;
@@ -186,22 +193,33 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     },
   });
 
+  // Listeners first: a port in use or a failing service stops start() before anything runs.
+  let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
+  let services: WatcherService[] = [];
+  try {
+    admin = await startAdminServer({
+      listen: config.adminListen,
+      registry: metrics.registry,
+      health: () => ({
+        watcherId: config.watcherId,
+        leader: lease.isLeader(),
+        version: builder.current()?.version ?? 0,
+      }),
+    });
+    services = await startServices(ctx, builder);
+  } catch (error) {
+    await admin?.stop();
+    if (!deps.nc) await nc.close();
+    throw error;
+  }
+  const adminServer = admin;
+
   const running = new AbortController();
   const runs = providers.map((provider) =>
     provider
       .run((snapshot) => builder.update(snapshot), running.signal)
       .catch((error: unknown) => logger.error({ err: error, source: provider.source }, "provider stopped")),
   );
-  const services = await startServices(ctx, builder);
-  const admin = await startAdminServer({
-    listen: config.adminListen,
-    registry: metrics.registry,
-    health: () => ({
-      watcherId: config.watcherId,
-      leader: lease.isLeader(),
-      version: builder.current()?.version ?? 0,
-    }),
-  });
   follow();
   lease.start();
   logger.info({ watcherId: config.watcherId, sources: providers.map((p) => p.source) }, "watcher started");
@@ -209,7 +227,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   return {
     builder,
     isLeader: () => lease.isLeader(),
-    adminAddress: admin.address,
+    adminAddress: adminServer.address,
     async stop() {
       for (const service of services) await service.stop();
       running.abort();
@@ -217,7 +235,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
       await builder.stop();
       await lease.stop();
       unfollow();
-      await admin.stop();
+      await adminServer.stop();
       if (!deps.nc) await nc.drain();
       logger.info("watcher stopped");
     },

@@ -2,6 +2,8 @@
 // publication to signalbox-routes and routes.updated, nothing written when nothing
 // changed, stable route ids, and leader failover between two watchers.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "@signalbox/backoff/testing";
@@ -163,6 +165,20 @@ describe("watcher", () => {
     expect(routesOf()).toEqual(["route001 marathon.app=/shop/green"]);
     expect(updates.map((u) => u.version)).toEqual([1, 2, 3]);
     expect(updates[2]?.changed.endpoints).toEqual(["shop.test"]);
+  });
+
+  it("rejects start() when the admin port is taken, leaving nothing running", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const taken = { ...config("w1"), adminListen: { host: "127.0.0.1", port } };
+      await expect(start(taken, { logger: captureLogger("silent").logger })).rejects.toMatchObject({
+        code: "EADDRINUSE",
+      });
+    } finally {
+      blocker.close();
+    }
   });
 
   it("serves /healthz and /metrics on the admin listener", async () => {

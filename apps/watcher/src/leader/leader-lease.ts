@@ -87,8 +87,14 @@ export function createLeaderLease(opts: LeaderLeaseOptions): LeaderLease {
       expiresAt = now + opts.ttlMs;
     } catch (error) {
       const entry = await kv.get(key).catch(() => null);
-      if (entry && entry.revision !== revision) demote("lease taken by another watcher");
-      else logger.warn({ err: error }, "leader lease renewal failed; retrying");
+      const holder = entry?.operation === "PUT" ? decodeLease(entry.value) : undefined;
+      if (entry && holder?.watcherId === opts.watcherId) {
+        revision = entry.revision; // our own write whose answer was lost
+      } else if (entry && entry.revision !== revision) {
+        demote("lease taken by another watcher");
+      } else {
+        logger.warn({ err: error }, "leader lease renewal failed; retrying");
+      }
     }
   };
 
@@ -107,7 +113,13 @@ export function createLeaderLease(opts: LeaderLeaseOptions): LeaderLease {
     expiresAt = now + opts.ttlMs;
     leader = true;
     logger.info({ watcherId: opts.watcherId, previous: current?.watcherId }, "leader lease taken");
-    opts.onElected().catch((error) => logger.error({ err: error }, "taking over as leader failed"));
+    opts.onElected().catch(async (error: unknown) => {
+      // A leader that cannot take over (KV unreadable) hands the lease back rather than sit on it.
+      logger.error({ err: error }, "taking over as leader failed; handing the lease back");
+      const held = revision;
+      demote("taking over failed");
+      await kv.update(key, encode(0), held).catch(() => undefined);
+    });
   };
 
   const tick = async () => {
