@@ -29,14 +29,9 @@ export class Drain {
 
   constructor(private readonly deps: DrainDeps) {}
 
-  /** False from the first moment of a drain (readiness 503). */
+  /** True from the first moment of a drain (readiness 503). */
   get isDraining(): boolean {
     return this.phase !== "serving";
-  }
-
-  /** True from phase 2: every response carries `Connection: close`. */
-  get isClosing(): boolean {
-    return this.phase === "closing" || this.phase === "done";
   }
 
   /** Runs the drain once; later calls get the same result. */

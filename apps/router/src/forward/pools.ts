@@ -53,10 +53,6 @@ export class BackendPools {
     }
   }
 
-  get size(): number {
-    return this.pools.size;
-  }
-
   /** Destroys every pool (end of a drain: whatever is still open is cut). */
   async destroy(): Promise<void> {
     const entries = [...this.pools.values()];
