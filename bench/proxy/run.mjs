@@ -3,8 +3,8 @@
 // second, p50 and p99 of each and the ratios to direct.
 //
 // How to run: `npm run build` at the root, then `node bench/proxy/run.mjs [--rounds 5] [--seconds 5]
-// [--connections 64] [--json]`. Load comes from wrk when it is on PATH, else from load.mjs (undici,
-// in a child process). nginx and HAProxy are used when on PATH (one worker / one thread each, keep-alive
+// [--connections 64] [--json] [--loader undici]`. Load comes from wrk when it is on PATH (and no
+// `--loader undici`), else from load.mjs (undici, in a child process). nginx and HAProxy are used when on PATH (one worker / one thread each, keep-alive
 // to the backend); the bench installs nothing. The http-proxy package is not a dependency of this
 // repository, so the issue's "1.5x http-proxy" target is not measured here.
 import { spawn, spawnSync } from "node:child_process";
@@ -19,6 +19,7 @@ const ROUNDS = Number(args.rounds ?? 5);
 const SECONDS = Number(args.seconds ?? 5);
 const CONNECTIONS = Number(args.connections ?? 64);
 const HOST = "bench.test";
+const USE_WRK = args.loader !== "undici" && which("wrk") !== undefined;
 const children = [];
 const tmp = mkdtempSync(join(tmpdir(), "sb-bench-proxy-"));
 
@@ -130,7 +131,7 @@ backend be
 /** One measurement: {rps, p50Ms, p99Ms}. */
 function measure(port, seconds) {
   const url = `http://127.0.0.1:${port}/`;
-  if (which("wrk")) {
+  if (USE_WRK) {
     const run = spawnSync(
       "wrk",
       ["-t", "2", "-c", String(CONNECTIONS), "-d", `${seconds}s`, "--latency", "-H", `Host: ${HOST}`, url],
@@ -173,7 +174,7 @@ async function main() {
   if (nginx) targets.push({ name: "nginx", port: await startNginx(nginx, backendPort) });
   const haproxy = which("haproxy");
   if (haproxy) targets.push({ name: "haproxy", port: await startHaproxy(haproxy, backendPort) });
-  const loader = which("wrk") ? "wrk -t2" : "load.mjs (undici)";
+  const loader = USE_WRK ? "wrk -t2" : "load.mjs (undici)";
   console.error(`load: ${loader}, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${SECONDS}s per target`);
   for (const target of targets) measure(target.port, 1); // warm-up (JIT, pools)
   const results = new Map(targets.map((t) => [t.name, []]));
