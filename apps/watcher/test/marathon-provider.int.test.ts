@@ -119,16 +119,17 @@ describe("Marathon provider", () => {
     await driveUntil(run.clock, () => fake.appsRequests.length === 2, "reload after garbage");
   });
 
-  it("coalesces a burst of events into one fetch", async () => {
+  it("fetches at once for an isolated event and folds a burst behind it into one more fetch", async () => {
     const fake = await fakeMarathon();
     fake.apps = [shopApp()];
     const run = runProvider(fake.url);
     await driveUntil(run.clock, () => run.snapshots.length === 1, "first snapshot");
+    run.clock.advance(1_000);
     for (let i = 0; i < 50; i++) fake.emit("status_update_event", reloadEvents.status_update_event);
-    await realDelay(50);
-    await driveUntil(run.clock, () => fake.appsRequests.length === 2, "burst fetch");
+    await driveUntil(run.clock, () => fake.appsRequests.length === 2, "leading fetch", { stepMs: 0 });
+    await driveUntil(run.clock, () => fake.appsRequests.length === 3, "trailing fetch");
     await driveUntil(run.clock, () => false, "settling", { timeoutMs: 100 }).catch(() => undefined);
-    expect(fake.appsRequests).toHaveLength(2);
+    expect(fake.appsRequests).toHaveLength(3);
   });
 
   it("keeps the last good app list through a 500, a malformed answer and a timeout", async () => {

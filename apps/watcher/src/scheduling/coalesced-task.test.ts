@@ -99,4 +99,32 @@ describe("createCoalescedTask", () => {
     expect(runs).toBe(0);
     expect(clock.pending()).toBe(0);
   });
+
+  describe("leading", () => {
+    it("runs an isolated trigger at once and folds a burst after it into one run at the end of the window", async () => {
+      const clock = new ManualClock();
+      const startedAt: number[] = [];
+      const task = createCoalescedTask({
+        clock,
+        debounceMs: 50,
+        leading: true,
+        run: async () => void startedAt.push(clock.now()),
+        onError: () => {},
+      });
+      task.trigger();
+      expect(startedAt).toEqual([0]);
+      await task.idle();
+      clock.advance(10);
+      for (let i = 0; i < 10; i++) task.trigger();
+      clock.advance(39);
+      expect(startedAt).toEqual([0]);
+      clock.advance(1);
+      await task.idle();
+      expect(startedAt).toEqual([0, 50]);
+      clock.advance(500);
+      task.trigger();
+      expect(startedAt).toEqual([0, 50, 550]);
+      await task.idle();
+    });
+  });
 });

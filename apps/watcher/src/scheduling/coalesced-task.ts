@@ -1,5 +1,5 @@
-// Burst coalescing for reloads and rebuilds: many triggers become one run after a
-// short debounce, with at most one run in flight and one queued behind it.
+// Burst coalescing for reloads and rebuilds: many triggers become one run, with at
+// most one run in flight and one queued behind it.
 import type { Clock, TimerHandle } from "@signalbox/backoff";
 
 export interface CoalescedTask {
@@ -13,22 +13,32 @@ export interface CoalescedTask {
 
 export interface CoalescedTaskOptions {
   clock: Clock;
-  /** The window after the first trigger during which further triggers fold in. */
+  /** The window in which triggers fold into one run. */
   debounceMs: number;
+  /**
+   * Trailing (default): a run starts `debounceMs` after the first trigger of a burst, so the
+   * whole burst is in it (a file still being written). Leading: a trigger runs at once when
+   * no run started in the last `debounceMs`, later ones fold into one run at the end of the
+   * window (an isolated Marathon event costs no wait, a deployment's burst still one or two
+   * fetches).
+   */
+  leading?: boolean;
   run: () => Promise<void>;
   /** A run that throws is reported here and never stops later runs. */
   onError: (error: unknown) => void;
 }
 
 /**
- * The debounce is a fixed window from the first trigger (not restarted by later ones),
- * so a steady stream of triggers still runs once per window instead of starving.
+ * The window is fixed, never restarted by later triggers, so a steady stream of triggers
+ * still runs once per window instead of starving.
  */
 export function createCoalescedTask(opts: CoalescedTaskOptions): CoalescedTask {
+  const { clock } = opts;
   let timer: TimerHandle | undefined;
   let running: Promise<void> | undefined;
   let queued = false;
   let stopped = false;
+  let lastStartMs = Number.NEGATIVE_INFINITY;
   let idleWaiters: (() => void)[] = [];
 
   const settleIdle = () => {
@@ -38,11 +48,17 @@ export function createCoalescedTask(opts: CoalescedTaskOptions): CoalescedTask {
     for (const resolve of waiters) resolve();
   };
 
+  const start = () => {
+    lastStartMs = clock.now();
+    running = runOnce();
+  };
+
   const schedule = () => {
-    timer = opts.clock.setTimeout(() => {
+    const delayMs = opts.leading ? Math.max(0, lastStartMs + opts.debounceMs - clock.now()) : opts.debounceMs;
+    timer = clock.setTimeout(() => {
       timer = undefined;
-      running = runOnce();
-    }, opts.debounceMs);
+      start();
+    }, delayMs);
   };
 
   const runOnce = async () => {
@@ -52,10 +68,7 @@ export function createCoalescedTask(opts: CoalescedTaskOptions): CoalescedTask {
       opts.onError(error);
     }
     running = undefined;
-    if (queued && !stopped) {
-      queued = false;
-      schedule();
-    }
+    if (queued && !stopped) schedule();
     queued = false;
     settleIdle();
   };
@@ -63,11 +76,9 @@ export function createCoalescedTask(opts: CoalescedTaskOptions): CoalescedTask {
   return {
     trigger() {
       if (stopped || timer) return;
-      if (running) {
-        queued = true;
-        return;
-      }
-      schedule();
+      if (running) queued = true;
+      else if (opts.leading && clock.now() - lastStartMs >= opts.debounceMs) start();
+      else schedule();
     },
     idle() {
       return new Promise<void>((resolve) => {
@@ -78,7 +89,7 @@ export function createCoalescedTask(opts: CoalescedTaskOptions): CoalescedTask {
     async stop() {
       stopped = true;
       queued = false;
-      if (timer) opts.clock.clearTimeout(timer);
+      if (timer) clock.clearTimeout(timer);
       timer = undefined;
       await running;
       settleIdle();

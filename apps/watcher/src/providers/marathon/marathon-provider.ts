@@ -75,6 +75,7 @@ async function runMarathon(
   const reload = createCoalescedTask({
     clock,
     debounceMs: opts.debounceMs,
+    leading: true,
     run: async () => {
       const result = await fetchApps(active.url, {
         dispatcher,
@@ -128,6 +129,8 @@ async function runMarathon(
     if (attempts++ > 0) metrics.streamReconnects.inc();
     stream = new AbortController();
     let healthyTimer: TimerHandle | undefined;
+    let openedAtMs: number | undefined;
+    let sawEvent = false;
     const end = await readEventStream(master, {
       dispatcher,
       signal: AbortSignal.any([signal, stream.signal]),
@@ -137,6 +140,7 @@ async function runMarathon(
           touch();
           active = { url: baseUrl, ...(master.authorization ? { authorization: master.authorization } : {}) };
           logger.info({ master: master.url, leader: baseUrl }, "Marathon event stream open");
+          openedAtMs = clock.now();
           reload.trigger();
           healthyTimer = clock.setTimeout(() => {
             failedInRound = 0;
@@ -145,6 +149,13 @@ async function runMarathon(
         },
         onEvent(eventType) {
           touch();
+          // The attach event right after the 200 is the same "connected" the open already fetched for.
+          const attachEcho =
+            !sawEvent &&
+            eventType === "event_stream_attached" &&
+            clock.now() - (openedAtMs ?? 0) <= opts.debounceMs;
+          sawEvent = true;
+          if (attachEcho) return;
           if (RELOAD_EVENTS.includes(eventType)) reload.trigger();
           else logger.debug({ eventType }, "Marathon event ignored");
         },
