@@ -25,6 +25,8 @@ interface Result {
 let nats: NatsServer;
 let dir: string;
 let watcher: ChildProcess | undefined;
+let agent: ChildProcess | undefined;
+let stablePort = 0;
 let router: RunningRouter | undefined;
 const backends: Server[] = [];
 
@@ -153,6 +155,7 @@ beforeAll(async () => {
   nats = await startNatsServer();
   dir = await mkdtemp(join(tmpdir(), "signalbox-cli-"));
   const stable = await startBackend("stable");
+  stablePort = stable;
   const canary = await startBackend("canary");
   await writeFile(
     join(dir, "routes.yaml"),
@@ -180,6 +183,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  if (agent?.exitCode === null) agent.kill("SIGKILL");
   await stopWatcher();
   await router?.stop();
   for (const server of backends) server.close();
@@ -246,6 +250,32 @@ describe("signalbox against a watcher and a router", () => {
     expect(await signalbox("token", "revoke", id)).toMatchObject({ code: 0, stdout: `revoked ${id}\n` });
     const after = await signalbox("token", "list");
     expect(after.stdout).toMatch(new RegExp(`${id}\\s+web\\s+\\S+\\s+\\S+\\s+\\d{4}-`));
+  });
+
+  it("runs `signalbox agent` with a token; revoking the token makes the agent exit 1", async () => {
+    const created = await signalbox("token", "create", "--service", "web", "--json");
+    const { id, secret } = JSON.parse(created.stdout);
+    const child = spawn(process.execPath, [BIN, "agent"], {
+      env: {
+        ...env(),
+        AGENT_BACKEND: `127.0.0.1:${stablePort}`,
+        AGENT_SERVICE: "web",
+        AGENT_LABELS: "app=web,track=agent",
+        AGENT_TOKEN: secret,
+        AGENT_HEARTBEAT_MS: "200",
+      },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    agent = child;
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    for (let waitedMs = 0; ; waitedMs += 100) {
+      const table = (await state()) as { backends: { source: string; labels: Record<string, string> }[] };
+      if (table.backends.some((b) => b.source === "agent" && b.labels.track === "agent")) break;
+      if (waitedMs > 10_000) throw new Error("the agent's backend never showed in query");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await signalbox("token", "revoke", id)).toMatchObject({ code: 0 });
+    expect(await exited).toBe(1);
   });
 
   it("exits 1 quickly, saying why, when NATS is unreachable", async () => {
