@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NatsConnection } from "../src/bus-types.js";
 import { type Config, loadConfig, start, type Watcher } from "../src/index.js";
 import { type FakeMarathon, startFakeMarathon } from "../src/testing/fake-marathon.js";
-import { marathonApp } from "../src/testing/marathon-apps.js";
+import { manyApps, marathonApp } from "../src/testing/marathon-apps.js";
 import { captureLogger } from "./capture-logger.js";
 import { driveUntil } from "./drive-clock.js";
 import { reloadEvents } from "./fixtures/marathon-events.js";
@@ -120,6 +120,16 @@ describe("watcher", () => {
     expect(watcher.builder.current()).toEqual(table);
     expect(updates[0]).toMatchObject({ version: 1, changed: { endpoints: ["api.test", "shop.test"] } });
     expect(updates[0]?.changed.backends).toHaveLength(2);
+  });
+
+  it("caps routes.updated's changed lists so a big table still fits one NATS message", async () => {
+    marathon.apps = manyApps(400, 3);
+    const clock = new ManualClock(1_700_000_000_000);
+    const { watcher } = await startWatcher("w1", clock);
+    await driveUntil(clock, () => version(watcher) === 1 && updates.length === 1, "version 1");
+    expect((await kvState()).table.backends).toHaveLength(1_201);
+    expect(updates[0]?.changed.endpoints).toHaveLength(401);
+    expect(updates[0]?.changed.backends).toHaveLength(1_000);
   });
 
   it("writes nothing when nothing changed", async () => {

@@ -23,6 +23,16 @@ export interface KvPublisherOptions {
   logger: Logger;
 }
 
+/**
+ * `changed` lists at most this many patterns / ids each: a whole 100k-backend table would
+ * not fit NATS's max_payload (1 MB). A reader needing every key of a bigger change reads KV.
+ */
+export const MAX_CHANGED_LISTED = 1_000;
+
+function capped(keys: string[]): string[] {
+  return keys.length > MAX_CHANGED_LISTED ? keys.slice(0, MAX_CHANGED_LISTED) : keys;
+}
+
 export function isEmptyDiff(diff: TableDiff): boolean {
   return (
     diff.changedEndpoints.length === 0 &&
@@ -75,8 +85,8 @@ export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
           hash: meta.hash,
           generatedAt: table.generatedAt,
           changed: {
-            endpoints: [...changes.changedEndpoints, ...changes.removedEndpoints],
-            backends: [...changes.changedBackends, ...changes.removedBackends],
+            endpoints: capped([...changes.changedEndpoints, ...changes.removedEndpoints]),
+            backends: capped([...changes.changedBackends, ...changes.removedBackends]),
           },
         }),
       );
