@@ -4,8 +4,10 @@
 //
 // How to run: `npm run build` at the root, then `node bench/proxy/run.mjs [--rounds 5] [--seconds 5]
 // [--connections 64] [--json] [--loader undici]`. Load comes from wrk when it is on PATH (and no
-// `--loader undici`), else from load.mjs (undici, in a child process). nginx and HAProxy are used when on PATH (one worker / one thread each, keep-alive
-// to the backend); the bench installs nothing. The http-proxy package is not a dependency of this
+// `--loader undici`), else from load.mjs (undici, in a child process). nginx and HAProxy are used
+// when on PATH, one worker / one thread each with keep-alive to the backend; `nginx-plain` is nginx's
+// proxy_pass as it comes (no upstream keep-alive), for reference. Ratios "x nginx" are against the
+// keep-alive nginx. The bench installs nothing. The http-proxy package is not a dependency of this
 // repository, so the issue's "1.5x http-proxy" target is not measured here.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -78,25 +80,36 @@ async function waitForPort(port) {
   throw new Error(`nothing answers on port ${port}`);
 }
 
-async function startNginx(binary, backendPort) {
+/**
+ * nginx with one worker. `keepAlive` true: HTTP/1.1 and pooled connections to the backend (the tuned
+ * setup); false: proxy_pass as it comes (HTTP/1.0, a new backend connection per request).
+ */
+async function startNginx(binary, backendPort, keepAlive) {
   const port = await freePort();
-  const conf = join(tmp, "nginx.conf");
+  const dir = mkdtempSync(join(tmp, "nginx-"));
+  const conf = join(dir, "nginx.conf");
+  const upstream = keepAlive
+    ? `upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }`
+    : `upstream backend { server 127.0.0.1:${backendPort}; }`;
+  const proxy = keepAlive
+    ? `proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;`
+    : "proxy_pass http://backend;";
   writeFileSync(
     conf,
-    `daemon off; worker_processes 1; pid ${tmp}/nginx.pid; error_log ${tmp}/nginx-error.log;
+    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path ${tmp}; proxy_temp_path ${tmp}; fastcgi_temp_path ${tmp}; uwsgi_temp_path ${tmp}; scgi_temp_path ${tmp};
-  upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  ${upstream}
   server {
     listen 127.0.0.1:${port};
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; }
+    location / { ${proxy} }
   }
 }
 `,
   );
-  children.push(spawn(binary, ["-c", conf, "-p", tmp], { stdio: "inherit" }));
+  children.push(spawn(binary, ["-c", conf, "-p", dir], { stdio: "inherit" }));
   await waitForPort(port);
   return port;
 }
@@ -171,7 +184,10 @@ async function main() {
   const targets = [{ name: "direct", port: backendPort }];
   targets.push({ name: "router", port: await startNode("router.mjs", [`127.0.0.1:${backendPort}`]) });
   const nginx = which("nginx");
-  if (nginx) targets.push({ name: "nginx", port: await startNginx(nginx, backendPort) });
+  if (nginx) {
+    targets.push({ name: "nginx", port: await startNginx(nginx, backendPort, true) });
+    targets.push({ name: "nginx-plain", port: await startNginx(nginx, backendPort, false) });
+  }
   const haproxy = which("haproxy");
   if (haproxy) targets.push({ name: "haproxy", port: await startHaproxy(haproxy, backendPort) });
   const loader = USE_WRK ? "wrk -t2" : "load.mjs (undici)";
@@ -218,14 +234,14 @@ async function main() {
     );
   else {
     console.log(
-      `\n${"target".padEnd(8)} ${"rps".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"x direct".padStart(9)}${nginxRow ? `${"x nginx".padStart(9)}${"p99/nginx".padStart(10)}` : ""}`,
+      `\n${"target".padEnd(12)} ${"rps".padStart(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"x direct".padStart(9)}${nginxRow ? `${"x nginx".padStart(9)}${"p99/nginx".padStart(10)}` : ""}`,
     );
     for (const row of summary) {
       const vsNginx = nginxRow
         ? `${row.rpsVsNginx.toFixed(2).padStart(9)}${row.p99VsNginx.toFixed(2).padStart(10)}`
         : "";
       console.log(
-        `${row.name.padEnd(8)} ${row.rps.toFixed(0).padStart(9)} ${row.p50Ms.toFixed(2).padStart(8)} ${row.p99Ms.toFixed(2).padStart(8)} ${row.rpsVsDirect.toFixed(2).padStart(9)}${vsNginx}`,
+        `${row.name.padEnd(12)} ${row.rps.toFixed(0).padStart(9)} ${row.p50Ms.toFixed(2).padStart(8)} ${row.p99Ms.toFixed(2).padStart(8)} ${row.rpsVsDirect.toFixed(2).padStart(9)}${vsNginx}`,
       );
     }
     console.log("\nhttp-proxy: not measured (not a dependency of this repository)");
