@@ -15,6 +15,7 @@ function setup() {
     ejectAfterFailures: 3,
     ejectCooldownMs: 1000,
     slowStartMs: 2000,
+    healthTtlMs: 5000,
     onEject: (id) => ejected.push(id),
   });
   return { clock, stats, ejected };
@@ -31,6 +32,20 @@ describe("BackendStats", () => {
     expect(stats.isAvailable(backend("c", "draining"), false)).toBe(false);
     stats.setHealth({ a: "SERVING" });
     expect(stats.isAvailable(backend("a"), true)).toBe(true);
+  });
+
+  it("lets a verdict lapse when the health service stops republishing it", () => {
+    const { clock, stats } = setup();
+    stats.observeTable([backend("a")]);
+    stats.setHealth({ a: "NOT_SERVING" });
+    clock.advance(4999);
+    expect(stats.isAvailable(backend("a"), false)).toBe(false);
+    expect(stats.healthOf("a")).toBe("NOT_SERVING");
+    clock.advance(1);
+    expect(stats.isAvailable(backend("a"), false)).toBe(true);
+    expect(stats.healthOf("a")).toBeUndefined();
+    stats.setHealth({ a: "NOT_SERVING" });
+    expect(stats.isAvailable(backend("a"), false)).toBe(false);
   });
 
   it("keeps a verdict that arrives before the table naming the backend", () => {

@@ -15,6 +15,8 @@ export class BackendState {
   /** Epoch ms the slow-start ramp counts from. */
   rampFrom: number;
   health: HealthVerdict | undefined = undefined;
+  /** Epoch ms past which `health` is stale and ignored (the health service stopped publishing). */
+  healthExpiresAt = 0;
   /** Since the last `takeCounts()`. */
   requests = 0;
   errors = 0;
@@ -35,6 +37,12 @@ export interface BackendStatsOptions {
   ejectAfterFailures: number;
   ejectCooldownMs: number;
   slowStartMs: number;
+  /**
+   * How long a health verdict counts without being republished. The health service republishes
+   * every few seconds; without a running health service the source's gate alone decides
+   * (contract: "Who may get traffic"), so a verdict it no longer refreshes lapses.
+   */
+  healthTtlMs: number;
   /** Called when a backend is ejected (its pool is closed and reopened fresh). */
   onEject?(id: string): void;
 }
@@ -44,7 +52,7 @@ const SLOW_START_FLOOR = 0.1;
 
 export class BackendStats {
   private readonly states = new Map<string, BackendState>();
-  private readonly pendingHealth = new Map<string, HealthVerdict>();
+  private readonly pendingHealth = new Map<string, { verdict: HealthVerdict; expiresAt: number }>();
   private seenTable = false;
 
   constructor(private readonly opts: BackendStatsOptions) {}
@@ -70,8 +78,12 @@ export class BackendStats {
       present.add(backend.id);
       if (this.states.has(backend.id)) continue;
       const state = new BackendState(backend.id, this.seenTable ? now : Number.NEGATIVE_INFINITY);
-      state.health = this.pendingHealth.get(backend.id);
-      this.pendingHealth.delete(backend.id);
+      const pending = this.pendingHealth.get(backend.id);
+      if (pending !== undefined) {
+        state.health = pending.verdict;
+        state.healthExpiresAt = pending.expiresAt;
+        this.pendingHealth.delete(backend.id);
+      }
       this.states.set(backend.id, state);
     }
     for (const id of this.states.keys()) if (!present.has(id)) this.states.delete(id);
@@ -86,8 +98,10 @@ export class BackendStats {
     if (backend.state !== "up") return false;
     const state = this.states.get(backend.id);
     if (state === undefined) return !healthRequire;
-    if (state.ejectedUntil !== 0 && state.ejectedUntil > this.opts.clock.now()) return false;
-    return state.health === "SERVING" || (state.health === undefined && !healthRequire);
+    const now = this.opts.clock.now();
+    if (state.ejectedUntil !== 0 && state.ejectedUntil > now) return false;
+    const health = state.healthExpiresAt > now ? state.health : undefined;
+    return health === "SERVING" || (health === undefined && !healthRequire);
   }
 
   /** Linear ramp from 10% to 100% of the backend's share over the slow-start window. */
@@ -128,17 +142,23 @@ export class BackendStats {
 
   /** Applies one `health.<service>` message: a verdict per backend id. */
   setHealth(verdicts: Record<string, HealthVerdict>): void {
+    const expiresAt = this.opts.clock.now() + this.opts.healthTtlMs;
     for (const [id, verdict] of Object.entries(verdicts)) {
       const state = this.states.get(id);
-      if (state !== undefined) state.health = verdict;
+      if (state !== undefined) {
+        state.health = verdict;
+        state.healthExpiresAt = expiresAt;
+      }
       // A verdict may arrive before the table naming the backend; keep it for observeTable.
-      else this.pendingHealth.set(id, verdict);
+      else this.pendingHealth.set(id, { verdict, expiresAt });
     }
     if (this.pendingHealth.size > 100_000) this.pendingHealth.clear();
   }
 
+  /** The backend's current (unexpired) health verdict, if any. */
   healthOf(id: string): HealthVerdict | undefined {
-    return this.states.get(id)?.health;
+    const state = this.states.get(id);
+    return state !== undefined && state.healthExpiresAt > this.opts.clock.now() ? state.health : undefined;
   }
 
   /**

@@ -48,6 +48,8 @@ export interface RouterConfig {
   ejectCooldownMs: number;
   /** A new backend's share ramps linearly from 10% to 100% over this window. */
   slowStartMs: number;
+  /** A health verdict not republished within this long lapses (the health service is gone). */
+  healthTtlMs: number;
   /** Period of `stats.router.<routerId>`. */
   statsIntervalMs: number;
 }
@@ -77,6 +79,8 @@ Environment:
   ROUTER_EJECT_AFTER         consecutive connection failures that eject a backend  (5)
   ROUTER_EJECT_COOLDOWN_MS   how long an ejected backend rests         (10000)
   ROUTER_SLOW_START_MS       ramp-up window of a new backend           (10000)
+  ROUTER_HEALTH_TTL_MS       a health verdict not republished this long lapses, and
+                             the source's gate alone decides again     (15000)
   ROUTER_STATS_INTERVAL_MS   period of stats.router.<id>               (1000)
 `;
 
@@ -108,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined>): RouterConfi
     ejectAfterFailures: readInt(env, "ROUTER_EJECT_AFTER", 5, 1),
     ejectCooldownMs: readInt(env, "ROUTER_EJECT_COOLDOWN_MS", 10_000, 0),
     slowStartMs: readInt(env, "ROUTER_SLOW_START_MS", 10_000, 0),
+    healthTtlMs: readInt(env, "ROUTER_HEALTH_TTL_MS", 15_000, 1),
     statsIntervalMs: readInt(env, "ROUTER_STATS_INTERVAL_MS", 1000, 10),
   };
 }

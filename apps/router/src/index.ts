@@ -57,6 +57,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     ejectAfterFailures: config.ejectAfterFailures,
     ejectCooldownMs: config.ejectCooldownMs,
     slowStartMs: config.slowStartMs,
+    healthTtlMs: config.healthTtlMs,
     onEject: (id) => {
       log("backend-stats").warn({ backend: id, cooldownMs: config.ejectCooldownMs }, "backend ejected");
       pools.reopen(id);
