@@ -19,6 +19,8 @@ export interface ChildService {
   readonly logFile: string;
   /** Resolves with the exit code (or signal name) once the process has ended. */
   readonly exited: Promise<number | string>;
+  /** True once stop() was called: an exit after it was asked for, not a crash. */
+  readonly stopRequested: boolean;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
   stop(graceMs: number): Promise<number | string>;
 }
@@ -60,6 +62,9 @@ export function startChildService(options: ChildServiceOptions): ChildService {
     pid: child.pid,
     logFile,
     exited,
+    get stopRequested() {
+      return stopping !== undefined;
+    },
     stop(graceMs) {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return exited;

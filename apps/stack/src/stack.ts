@@ -4,13 +4,14 @@
 // process started through the same `signalbox <service>` entry point users run.
 import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
-import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { findFreePorts, startNatsServer } from "@signalbox/bus/testing";
+import { findFreePorts } from "@signalbox/bus/testing";
 import { type ChildService, startChildService } from "./child-service.js";
-import { waitFor, waitForHttp } from "./wait-for.js";
+import { StackError } from "./errors.js";
+import { type PrivateNats, startPrivateNats } from "./private-nats.js";
+import { canConnect, waitFor, waitForHttp } from "./wait-for.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -28,51 +29,78 @@ export interface Stack {
   readonly adminUrl: string;
   readonly grpcAddress: string;
   readonly logDir: string;
+  /** The running processes (the private nats-server first, when there is one), by name. */
   readonly services: readonly ChildService[];
-  /** Resolves with the first service that exits while the stack runs. */
+  /** Resolves with the first service that exits without being asked to stop. */
   readonly firstExit: Promise<ChildService>;
-  /** Stops agents first (they drain), then router, health, watcher, NATS. */
+  /** Stops the named service and starts it again with the same command and environment. */
+  restart(name: string): Promise<ChildService>;
+  /** Stops agents first (together: they drain), then router, health, watcher, NATS. */
   stop(): Promise<void>;
 }
 
-export class StackError extends Error {
-  override readonly name = "StackError";
-}
-
-export const NATS_INSTALL_HINT =
-  "nats-server is not on PATH and NATS_URL is not set. Install it (Debian/Ubuntu: apt-get install nats-server; " +
-  "macOS: brew install nats-server; or https://github.com/nats-io/nats-server/releases), " +
-  "or point NATS_URL at a NATS server with JetStream.";
+const STOP_GRACE_MS = 15_000;
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { rootDir, env } = options;
   const logDir = await mkdtemp(join(tmpdir(), "signalbox-stack-"));
   const services: ChildService[] = [];
-  let stopNats: (() => Promise<void>) | undefined;
-  const stop = async () => {
-    for (const service of [...services].reverse()) await service.stop(15_000);
-    await stopNats?.();
+  const respawn = new Map<string, () => ChildService>();
+  let reportExit: (service: ChildService) => void = () => {};
+  const firstExit = new Promise<ChildService>((resolve) => {
+    reportExit = resolve;
+  });
+  const watch = (service: ChildService) => {
+    void service.exited.then(() => {
+      if (!service.stopRequested) reportExit(service);
+    });
+    return service;
+  };
+  let nats: PrivateNats | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const agents = services.filter((service) => service.name.startsWith("agent-"));
+      await Promise.all(agents.map((service) => service.stop(STOP_GRACE_MS)));
+      for (const service of [...services].reverse()) {
+        if (service !== nats?.service) await service.stop(STOP_GRACE_MS);
+      }
+      await nats?.stop(STOP_GRACE_MS);
+    })();
+    return stopping;
+  };
+  const restart = async (name: string) => {
+    const index = services.findIndex((service) => service.name === name);
+    const start = respawn.get(name);
+    const old = services[index];
+    if (old === undefined || start === undefined)
+      throw new StackError(`no restartable service named ${name}`);
+    await old.stop(STOP_GRACE_MS);
+    const fresh = watch(start());
+    services[index] = fresh;
+    return fresh;
   };
   try {
-    const natsUrl = await resolveNats(env, (stopper) => {
-      stopNats = stopper;
-    });
+    nats = env.NATS_URL ? undefined : await startPrivateNats(env, logDir);
+    if (nats) services.push(watch(nats.service));
+    const natsUrl = nats?.url ?? (await checkNatsUrl(env.NATS_URL ?? ""));
     const routerListen = env.ROUTER_LISTEN ?? "127.0.0.1:8080";
     const adminListen = env.ROUTER_ADMIN_LISTEN ?? "127.0.0.1:9090";
     const grpcListen = env.HEALTH_GRPC_LISTEN ?? "127.0.0.1:50051";
     const common: NodeJS.ProcessEnv = { ...env, NATS_URL: natsUrl, LOG_LEVEL: env.LOG_LEVEL ?? "info" };
     const cli = join(rootDir, "apps/cli/dist/main.js");
     const run = (name: string, args: string[], extraEnv: NodeJS.ProcessEnv) => {
-      const service = startChildService({
-        name,
-        command: process.execPath,
-        args: [cli, ...args],
-        env: { ...common, ...extraEnv },
-        logDir,
-        cwd: rootDir,
-      });
-      services.push(service);
-      return service;
+      const start = () =>
+        startChildService({
+          name,
+          command: process.execPath,
+          args: [cli, ...args],
+          env: { ...common, ...extraEnv },
+          logDir,
+          cwd: rootDir,
+        });
+      respawn.set(name, start);
+      services.push(watch(start()));
     };
 
     run("watcher", ["watcher"], {
@@ -123,8 +151,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       timeoutMs: 30_000,
     });
 
-    const firstExit = Promise.race(services.map((service) => service.exited.then(() => service)));
-    return { natsUrl, routerUrl, adminUrl, grpcAddress: grpcListen, logDir, services, firstExit, stop };
+    return {
+      natsUrl,
+      routerUrl,
+      adminUrl,
+      grpcAddress: grpcListen,
+      logDir,
+      services,
+      firstExit,
+      restart,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw new StackError(`${error instanceof Error ? error.message : String(error)} (logs in ${logDir})`, {
@@ -133,24 +170,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-async function resolveNats(
-  env: NodeJS.ProcessEnv,
-  onStarted: (stop: () => Promise<void>) => void,
-): Promise<string> {
-  if (env.NATS_URL) {
-    const first = env.NATS_URL.split(",")[0] ?? "";
-    const url = new URL(first.includes("://") ? first : `nats://${first}`);
-    if (!(await canConnect(url.hostname, Number(url.port || 4222)))) {
-      throw new StackError(`NATS_URL ${env.NATS_URL} is not reachable: start that server or unset NATS_URL`);
-    }
-    return env.NATS_URL;
+/** NATS_URL as given, once its first server accepts a connection. */
+async function checkNatsUrl(natsUrl: string): Promise<string> {
+  const first = natsUrl.split(",")[0] ?? "";
+  const url = new URL(first.includes("://") ? first : `nats://${first}`);
+  if (!(await canConnect(url.hostname, Number(url.port || 4222)))) {
+    throw new StackError(`NATS_URL ${natsUrl} is not reachable: start that server or unset NATS_URL`);
   }
-  const server = await startNatsServer({ jetstream: true }).catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new StackError(message.includes("not found") ? NATS_INSTALL_HINT : message, { cause: error });
-  });
-  onStarted(() => server.stop());
-  return server.url;
+  return natsUrl;
 }
 
 async function createToken(cli: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -161,21 +188,4 @@ async function createToken(cli: string, env: NodeJS.ProcessEnv): Promise<string 
   );
   const { secret } = JSON.parse(stdout) as { secret?: string };
   return secret;
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(1_000);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", () => resolve(false));
-    socket.connect(port, host);
-  });
 }

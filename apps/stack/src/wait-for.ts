@@ -1,5 +1,6 @@
-// Polling waits used while the stack comes up: a URL answering as expected, or a
-// command succeeding, each bounded by a deadline with the last failure in the error.
+// Polling waits used while the stack comes up: a URL answering as expected, a port
+// accepting, or a command succeeding, each bounded by a deadline with the last failure.
+import { Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { request } from "undici";
 
@@ -43,4 +44,22 @@ export function waitForHttp(
       throw new Error(`${url} answered ${res.statusCode} ${body.trim()}`);
     return body;
   }, options);
+}
+
+/** Whether a TCP connection to host:port opens within a second. */
+export function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(1_000);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", () => resolve(false));
+    socket.connect(port, host);
+  });
 }
