@@ -181,7 +181,9 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     logger: logger.child({ component: "leader" }),
     async onElected() {
       unfollow();
-      const table = await publisher.read();
+      // The followed table is what KV held a moment ago; the publisher's guard re-reads KV
+      // should another write have slipped in, so a takeover of a 100k-key table is instant.
+      const table = builder.current() ?? (await publisher.read());
       if (!lease.isLeader()) return;
       builder.resume(table);
       metrics.leader.set(1);

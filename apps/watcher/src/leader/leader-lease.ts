@@ -76,15 +76,32 @@ export function createLeaderLease(opts: LeaderLeaseOptions): LeaderLease {
     opts.onDemoted(reason);
   };
 
+  const elected = () => {
+    opts.onElected().catch(async (error: unknown) => {
+      // A leader that cannot take over (KV unreadable) hands the lease back rather than sit on it.
+      logger.error({ err: error }, "taking over as leader failed; handing the lease back");
+      const held = revision;
+      demote("taking over failed");
+      await kv.update(key, encode(0), held).catch(() => undefined);
+    });
+  };
+
+  /**
+   * A renewal that comes after the lease expired (the event loop was blocked longer than
+   * the ttl) still succeeds when nobody took the lease meanwhile: the CAS on our revision
+   * proves it. Nothing was written while it was expired (isLeader() was false), so
+   * onElected runs again to pick up what waited.
+   */
   const renew = async () => {
     const now = clock.now();
-    if (now >= expiresAt) {
-      demote("lease expired before it could be renewed");
-      return;
-    }
+    const lateMs = now - expiresAt;
     try {
       revision = await kv.update(key, encode(now + opts.ttlMs), revision);
       expiresAt = now + opts.ttlMs;
+      if (lateMs >= 0) {
+        logger.warn({ lateMs }, "leader lease renewed after it had expired; nobody had taken it");
+        elected();
+      }
     } catch (error) {
       const entry = await kv.get(key).catch(() => null);
       const holder = entry?.operation === "PUT" ? decodeLease(entry.value) : undefined;
@@ -92,6 +109,8 @@ export function createLeaderLease(opts: LeaderLeaseOptions): LeaderLease {
         revision = entry.revision; // our own write whose answer was lost
       } else if (entry && entry.revision !== revision) {
         demote("lease taken by another watcher");
+      } else if (lateMs >= 0) {
+        demote("lease expired and could not be renewed");
       } else {
         logger.warn({ err: error }, "leader lease renewal failed; retrying");
       }
@@ -113,13 +132,7 @@ export function createLeaderLease(opts: LeaderLeaseOptions): LeaderLease {
     expiresAt = now + opts.ttlMs;
     leader = true;
     logger.info({ watcherId: opts.watcherId, previous: current?.watcherId }, "leader lease taken");
-    opts.onElected().catch(async (error: unknown) => {
-      // A leader that cannot take over (KV unreadable) hands the lease back rather than sit on it.
-      logger.error({ err: error }, "taking over as leader failed; handing the lease back");
-      const held = revision;
-      demote("taking over failed");
-      await kv.update(key, encode(0), held).catch(() => undefined);
-    });
+    elected();
   };
 
   const tick = async () => {
