@@ -29,4 +29,29 @@ describe("createConnectedAtKeeper", () => {
     const added = backend("b", "h:1", 900);
     expect(keeper.apply([moved, added])).toEqual([moved, added]);
   });
+
+  it("updates only the changed and removed ids when given the diff", () => {
+    const keeper = createConnectedAtKeeper();
+    keeper.record({
+      version: 1,
+      generatedAt: 0,
+      endpoints: [],
+      backends: [backend("a", "h:1", 100), backend("b", "h:2", 200)],
+    });
+    keeper.record(
+      {
+        version: 2,
+        generatedAt: 0,
+        endpoints: [],
+        backends: [backend("b", "h:2", 200), backend("c", "h:3", 300)],
+      },
+      { changedEndpoints: [], removedEndpoints: [], changedBackends: ["c"], removedBackends: ["a"] },
+    );
+    const [a, b, c] = keeper.apply([
+      backend("a", "h:1", 900),
+      backend("b", "h:2", 900),
+      backend("c", "h:3", 900),
+    ]);
+    expect([a?.connectedAt, b?.connectedAt, c?.connectedAt]).toEqual([900, 200, 300]);
+  });
 });

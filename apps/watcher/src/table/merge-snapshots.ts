@@ -158,7 +158,14 @@ function mergeBackends(snapshots: readonly ProviderSnapshot[], warnings: string[
       else backends.set(backend.id, backend);
     }
   }
-  return [...backends.values()].sort((a, b) => compareText(a.id, b.id));
+  const merged = [...backends.values()];
+  // One source (or several in order) is usually sorted already: check before sorting 100k ids.
+  for (let i = 1; i < merged.length; i++) {
+    if (compareText((merged[i - 1] as Backend).id, (merged[i] as Backend).id) > 0) {
+      return merged.sort((a, b) => compareText(a.id, b.id));
+    }
+  }
+  return merged;
 }
 
 /** One route per key and per pinned id: the first one wins, a repeat is a warning. */

@@ -8,6 +8,7 @@ import {
   diffTables,
   normalizePattern,
   type RouteTable,
+  type TableDiff,
 } from "@signalbox/route-model";
 import type { Logger } from "pino";
 import type { WatcherMetrics } from "../metrics.js";
@@ -70,9 +71,10 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
   const retryBackoff = createBackoff({ baseMs: 500, capMs: 30_000, random: opts.random });
   let retryTimer: TimerHandle | undefined;
 
-  const setCurrent = (table: RouteTable) => {
+  /** `diff` is from the previous current table when known (a publication), to keep this O(change). */
+  const setCurrent = (table: RouteTable, diff?: TableDiff) => {
     last = table;
-    connectedAt.record(table);
+    connectedAt.record(table, diff);
     metrics.tableVersion.set(table.version);
     for (const listener of listeners) {
       try {
@@ -148,7 +150,7 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
       { version: written.version, endpoints: next.endpoints.length, backends: next.backends.length },
       "route table published",
     );
-    setCurrent(written);
+    setCurrent(written, written.endpoints === next.endpoints ? diff : undefined);
     collectWarnings.trigger();
   };
 
