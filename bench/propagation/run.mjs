@@ -2,8 +2,9 @@
 // router holding the route it adds, over 100 changes: p50, p99 (target p99 < 100 ms).
 //
 // How to run: `npm run build` at the root (the bench imports the built packages), then
-// `node bench/propagation/run.mjs`. WATCHER_DEBOUNCE_MS (default 50, the watcher's default)
-// and CHANGES (default 100) may be set. Pieces: a private nats-server, the fake Marathon of
+// `node bench/propagation/run.mjs`. WATCHER_DEBOUNCE_MS (default 50, the watcher's default),
+// CHANGES (default 100) and PAUSE_MS (default 100; 0 sends changes back to back, so each one
+// also waits out the rest of the previous reload's window) may be set. Pieces: a private nats-server, the fake Marathon of
 // @signalbox/watcher/testing (real SSE framing) holding 100 apps, the watcher from
 // apps/watcher/dist in this process, and the router from apps/router/dist in a child
 // process (router-process.mjs). Each change adds one app with a new host and emits a
@@ -21,6 +22,8 @@ import { epochMs, startRouterProcess } from "./router-process.mjs";
 const CHANGES = Number(process.env.CHANGES ?? 100);
 const BASE_APPS = 100;
 const DEBOUNCE_MS = process.env.WATCHER_DEBOUNCE_MS ?? "50";
+/** Time between changes: past the debounce window each change is an isolated event (PAUSE_MS=0: back to back). */
+const PAUSE_MS = Number(process.env.PAUSE_MS ?? 100);
 
 const backend = createServer((_req, res) => res.end("backend"));
 backend.listen(0, "127.0.0.1");
@@ -88,7 +91,7 @@ try {
     if (response.statusCode !== 200 || body !== "backend") {
       throw new Error(`change ${i}: the router answered ${response.statusCode} ${body}`);
     }
-    await new Promise((r) => setTimeout(r, 20)); // changes apart, so none coalesce
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
   }
 
   const quantile = (values, q) => {
@@ -99,7 +102,7 @@ try {
   const fmt = (ms) => `${ms.toFixed(1)} ms`;
   console.log(`propagation: fake Marathon event -> router serving the new route (${CHANGES} changes)`);
   console.log(
-    `  watcher debounce ${DEBOUNCE_MS} ms, ${BASE_APPS} apps in Marathon, router in its own process`,
+    `  watcher debounce ${DEBOUNCE_MS} ms, ${PAUSE_MS} ms between changes, ${BASE_APPS} apps in Marathon, router in its own process`,
   );
   console.log(`  p50 ${fmt(at(0.5))}   p99 ${fmt(at(0.99))}   min ${fmt(at(0))}   max ${fmt(at(1))}`);
   console.log(
