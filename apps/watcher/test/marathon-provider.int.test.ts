@@ -189,6 +189,17 @@ describe("Marathon provider", () => {
     expect(run.last()?.backends).toEqual([]);
   });
 
+  it("holds a first answer of no apps until a second one confirms it", async () => {
+    const fake = await fakeMarathon();
+    const run = runProvider(fake.url, { confirmEmptyMs: 2_000 });
+    await driveUntil(run.clock, () => fake.appsRequests.length === 1, "first fetch");
+    await realDelay(20);
+    expect(run.snapshots).toHaveLength(0);
+    await driveUntil(run.clock, () => run.snapshots.length === 1, "confirmed empty", { stepMs: 100 });
+    expect(fake.appsRequests).toHaveLength(2);
+    expect(run.last()?.endpoints).toEqual([]);
+  });
+
   it("skips an app with broken labels with a warning naming the app and the label; the rest stands", async () => {
     const fake = await fakeMarathon();
     fake.apps = [

@@ -7,7 +7,10 @@ import type { WatcherMetrics } from "../../metrics.js";
 import type { ProviderSnapshot } from "../provider.js";
 
 export interface AppList {
-  /** A good answer. An empty list replaces a non-empty one only when seen twice in a row. */
+  /**
+   * A good answer. An empty list replaces a non-empty (or not yet known) one only when seen
+   * twice in a row: a Marathon that just restarted or lost its leader may answer `[]`.
+   */
   accept(apps: unknown[]): void;
   /** A failed, slow or malformed answer: the last good list stands. */
   reject(reason: string): void;
@@ -36,7 +39,8 @@ export function createAppList(opts: AppListOptions): AppList {
   return {
     reject,
     accept(apps) {
-      if (apps.length === 0 && (goodCount ?? 0) > 0) {
+      // Before the first good list the table in KV may well hold Marathon's apps: treat it as non-empty.
+      if (apps.length === 0 && goodCount !== 0) {
         emptyInARow++;
         if (emptyInARow < 2) {
           metrics.marathonFetches.inc({ result: "held-empty" });
