@@ -206,6 +206,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
         watcherId: config.watcherId,
         leader: lease.isLeader(),
         version: builder.current()?.version ?? 0,
+        waitingFor: builder.waitingFor(),
       }),
     });
     services = await startServices(ctx, builder);

@@ -111,12 +111,19 @@ describe("routes file provider", () => {
     expect(run.snapshots).toHaveLength(1);
   });
 
-  it("emits an empty snapshot with a warning when the file is missing at start, then loads it", async () => {
+  it("emits nothing while the file is missing at start, then loads it once it appears", async () => {
     const run = await runFileProvider();
-    await driveUntil(run.clock, () => run.snapshots.length === 1, "empty snapshot");
-    expect(run.snapshots[0]?.endpoints).toEqual([]);
-    expect(run.snapshots[0]?.warnings[0]).toContain("cannot be read (ENOENT)");
+    await driveUntil(run.clock, () => run.log.find("unreadable").length === 1, "missing log");
+    await realDelay(20);
+    expect(run.snapshots).toEqual([]);
     await writeFile(run.path, routes("f.test"));
     await driveUntil(run.clock, () => run.patterns()?.[0] === "f.test", "late file");
+  });
+
+  it("emits nothing for a file broken from the start", async () => {
+    const run = await runFileProvider("endpoints: [\n");
+    await driveUntil(run.clock, () => run.log.find("keeping the last good routes").length === 1, "error log");
+    await realDelay(20);
+    expect(run.snapshots).toEqual([]);
   });
 });

@@ -198,7 +198,7 @@ describe("watcher", () => {
     await driveUntil(clock, () => version(watcher) === 1, "version 1");
     const base = `http://127.0.0.1:${watcher.adminAddress.port}`;
     const health = await (await fetch(`${base}/healthz`)).json();
-    expect(health).toMatchObject({ status: "ok", watcherId: "w1", leader: true, version: 1 });
+    expect(health).toMatchObject({ status: "ok", watcherId: "w1", leader: true, version: 1, waitingFor: [] });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/signalbox_watcher_table_version\{service="watcher"\} 1/);
     expect(metrics).toContain("signalbox_watcher_marathon_stream_age_seconds");

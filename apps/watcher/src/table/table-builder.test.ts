@@ -69,6 +69,7 @@ describe("createTableBuilder", () => {
     builder.update(file("a.test"));
     await settle();
     expect(state.writes).toEqual([]);
+    expect(builder.waitingFor()).toEqual(["marathon"]);
     builder.update(marathon);
     await settle();
     expect(state.writes.map((w) => w.version)).toEqual([1]);

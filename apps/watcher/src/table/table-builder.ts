@@ -39,6 +39,8 @@ export interface TableBuilder {
   update(snapshot: ProviderSnapshot): void;
   /** The last table published, resumed from or followed (ids assigned); undefined before any. */
   current(): RouteTable | undefined;
+  /** Sources whose first snapshot has not come yet: nothing is published until none is left. */
+  waitingFor(): BackendSource[];
   /** Called with every new current table; returns the unsubscribe function. */
   onTable(listener: (table: RouteTable) => void): () => void;
   /** Becoming leader: continue from the table in KV (its version and its route ids). */
@@ -100,11 +102,17 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
     },
   });
 
+  const waitingFor = () => opts.sources.filter((source) => !snapshots.has(source));
+  let loggedMissing = "";
+
   const rebuild = async () => {
-    const missing = opts.sources.filter((source) => !snapshots.has(source));
+    const missing = waitingFor();
     if (missing.length > 0) {
       metrics.tableBuilds.inc({ result: "waiting" });
-      logger.debug({ missing }, "waiting for the first snapshot of every source");
+      const text = missing.join(",");
+      if (text !== loggedMissing)
+        logger.warn({ missing }, "not publishing until every source has sent its first snapshot");
+      loggedMissing = text;
       return;
     }
     if (!writing || !opts.mayWrite()) {
@@ -169,6 +177,7 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
       task.trigger();
     },
     current: () => last,
+    waitingFor,
     onTable(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -22,8 +22,9 @@ export interface FileProviderOptions {
 }
 
 /**
- * Until the file was read good once, the provider emits an empty snapshot whose warning
- * names the problem, so a bad ROUTES_FILE at start never holds back the other sources.
+ * Emits only files that parse. Until one did, nothing is emitted, so the builder publishes
+ * nothing: the table in KV (with the routes of the last good file) stands, and the log and
+ * `/healthz` say the routes file is what the watcher waits for.
  */
 export function createFileProvider(opts: FileProviderOptions): Provider {
   return { source: "file", run: (emit, signal) => runFile(opts, emit, signal) };
@@ -38,7 +39,6 @@ async function runFile(
   const path = resolve(opts.path);
   const name = basename(path);
   const firstSeen = new Map<string, number>();
-  let loadedGood = false;
   /** The last text read, good or bad: an unchanged file is neither re-parsed nor re-logged. */
   let lastText: string | undefined;
   let missingLogged = false;
@@ -48,12 +48,6 @@ async function runFile(
     const at = firstSeen.get(id) ?? clock.now();
     firstSeen.set(id, at);
     return at;
-  };
-
-  const failed = (reason: string) => {
-    if (loadedGood) return;
-    emit({ source: "file", endpoints: [], backends: [], warnings: [`routes file ${path}: ${reason}`] });
-    metrics.providerWarnings.set({ source: "file" }, 1);
   };
 
   const load = createCoalescedTask({
@@ -68,9 +62,8 @@ async function runFile(
         const code = (error as { code?: unknown }).code;
         if (!missingLogged) {
           metrics.routesFileLoads.inc({ result: "missing" });
-          logger.warn({ file: path, code }, "routes file unreadable; keeping the last good routes");
+          logger.error({ file: path, code }, "routes file unreadable; keeping the last good routes");
           missingLogged = true;
-          failed(`cannot be read (${String(code)})`);
         }
         lastText = undefined;
         return;
@@ -85,10 +78,8 @@ async function runFile(
           { file: path, line: result.line, column: result.column, reason: result.reason },
           `routes file ${path}:${result.line}: ${result.reason}; keeping the last good routes`,
         );
-        failed(`line ${result.line}: ${result.reason}`);
         return;
       }
-      loadedGood = true;
       metrics.routesFileLoads.inc({ result: "ok" });
       metrics.providerWarnings.set({ source: "file" }, 0);
       logger.info(
