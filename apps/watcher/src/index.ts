@@ -163,6 +163,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
       signal: controller.signal,
       onTable: (table) => builder.observe(table),
       logger: logger.child({ component: "follow" }),
+      clock,
     }).catch((error: unknown) => {
       if (!controller.signal.aborted) logger.error({ err: error }, "following signalbox-routes failed");
     });
