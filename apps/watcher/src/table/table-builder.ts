@@ -111,7 +111,7 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
       metrics.tableBuilds.inc({ result: "waiting" });
       const text = missing.join(",");
       if (text !== loggedMissing)
-        logger.warn({ missing }, "not publishing until every source has sent its first snapshot");
+        logger.info({ missing }, "not publishing until every source has sent its first snapshot");
       loggedMissing = text;
       return;
     }
