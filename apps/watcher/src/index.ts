@@ -1,7 +1,13 @@
 // @signalbox/watcher: start(config, deps) wires the providers, the table builder, the
 // leader lease, the KV publisher and the admin listener; loadConfig and HELP for the CLI.
 import { type Clock, systemClock } from "@signalbox/backoff";
-import { connectNats, followRouteTables, openConfigBucket, openRoutesBucket } from "@signalbox/bus";
+import {
+  connectNats,
+  followRouteTables,
+  openConfigBucket,
+  openRoutesBucket,
+  readRouteTable,
+} from "@signalbox/bus";
 import { type Logger, pino } from "pino";
 import { startAdminServer } from "./admin/admin-server.js";
 import { startControlApi } from "./api/control-api.js";
@@ -102,6 +108,8 @@ export function createProviders(ctx: WatcherContext): Provider[] {
       logger: ctx.logger.child({ component: "agent" }),
       heartbeatIntervalMs: config.agentHeartbeatMs,
       missedHeartbeats: 3,
+      resumeFrom: async () =>
+        (await readRouteTable(ctx.routesKv)).backends.filter((backend) => backend.source === "agent"),
     }),
   );
   return providers;

@@ -20,7 +20,9 @@
 // - A registration gets no reply when the token store cannot be read ("try again later");
 //   a heartbeat is then accepted unchecked, so a KV outage does not expire every agent.
 // Every watcher (leader and standbys) subscribes without a queue group, so each holds the
-// same agents and a takeover loses none.
+// same agents and a takeover loses none. A watcher that starts adopts the agent backends
+// of the table in KV (`resumeFrom`) until their agents register again or expire, so a
+// restart of the only watcher does not take them out of rotation in between.
 import type { Clock } from "@signalbox/backoff";
 import { agentCodecs, type Codec, decodeServiceToken, subjects } from "@signalbox/bus";
 import { type Backend, parseBackend, ValidationError } from "@signalbox/route-model";
@@ -39,11 +41,13 @@ export interface AgentProviderOptions {
   heartbeatIntervalMs: number;
   /** Heartbeat intervals without one before the backend is removed (the contract says 3). */
   missedHeartbeats: number;
+  /** The agent backends of the table last published, adopted at start. */
+  resumeFrom?: () => Promise<readonly Backend[]>;
 }
 
 type Msg = Parameters<NonNullable<Parameters<NatsConnection["subscribe"]>[1]>["callback"] & {}>[1];
 
-/** Emits an empty snapshot once its subscriptions are live, then one after every visible change. */
+/** Emits the adopted backends once its subscriptions are live, then a snapshot after every visible change. */
 export function createAgentProvider(opts: AgentProviderOptions): Provider {
   return { source: "agent", run: (emit, signal) => runAgents(opts, emit, signal) };
 }
@@ -79,7 +83,13 @@ async function runAgents(
   ];
   try {
     await nc.flush();
-    if (!signal.aborted) emit({ source: "agent", endpoints: [], backends: [], warnings: [] });
+    registry.adopt(
+      (await opts.resumeFrom?.().catch((error: unknown) => {
+        logger.warn({ err: error }, "could not read the agent backends to resume; agents will register again");
+        return [];
+      })) ?? [],
+    );
+    if (!signal.aborted) emit({ source: "agent", endpoints: [], backends: registry.backends(), warnings: [] });
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener("abort", () => resolve(), { once: true });
@@ -141,7 +151,7 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
         return;
       }
       const replaced = registry.get(backend.id) !== undefined;
-      registry.register(backend, verdict.tokenId, request.instanceId);
+      registry.register(backend, verdict.tokenId);
       logger.info(
         {
           backendId: backend.id,
@@ -171,7 +181,7 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
       }
       const beat = decoded.value;
       const entry = registry.get(beat.backendId);
-      if (!entry) {
+      if (entry?.tokenId === undefined) {
         const message = `backend ${beat.backendId} is not registered here; register again`;
         reply(msg, agentCodecs.heartbeatReply, { ok: false, error: { code: "not-registered", message } });
         return;
@@ -219,7 +229,8 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
       }
       const { backendId, instanceId } = decoded.value;
       const entry = registry.get(backendId);
-      if (entry && entry.instanceId !== instanceId) {
+      // The id derives from (service, instanceId): only the instance that registered it matches.
+      if (entry && agentBackendId(entry.backend.service, instanceId) !== backendId) {
         const message = `backend ${backendId} was registered by another agent instance`;
         reply(msg, agentCodecs.deregisterReply, { ok: false, error: { code: "invalid", message } });
         return;

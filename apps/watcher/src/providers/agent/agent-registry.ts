@@ -7,8 +7,8 @@ import type { Backend, BackendState } from "@signalbox/route-model";
 
 interface AgentEntry {
   backend: Backend;
-  tokenId: string;
-  instanceId: string;
+  /** Undefined for an adopted backend: its agent has not registered with this watcher yet. */
+  tokenId: string | undefined;
   timer: TimerHandle;
 }
 
@@ -24,12 +24,18 @@ export interface AgentRegistry {
    * Adds or replaces the backend with `backend.id` and (re)starts its expiry. A
    * replacement keeps the first `connectedAt`: the backend never left the table.
    */
-  register(backend: Backend, tokenId: string, instanceId: string): void;
+  register(backend: Backend, tokenId: string): void;
+  /**
+   * Holds backends this watcher did not register (the agent backends of the table it
+   * resumes from), each with a normal expiry, so a watcher restart does not drop them
+   * before their agents register again. No `onChange`: they are already in the table.
+   */
+  adopt(backends: readonly Backend[]): void;
   /** Pushes back the expiry and applies `update`; false when the id is not registered. */
   heartbeat(backendId: string, update: HeartbeatUpdate): boolean;
   /** Removes the backend; false when it was not registered. */
   remove(backendId: string): boolean;
-  get(backendId: string): { backend: Backend; tokenId: string; instanceId: string } | undefined;
+  get(backendId: string): { backend: Backend; tokenId: string | undefined } | undefined;
   /** Every registered backend, ordered by id. */
   backends(): Backend[];
   /** Stops every expiry timer (the provider is stopping). */
@@ -68,12 +74,18 @@ export function createAgentRegistry(opts: {
     }, opts.expiryMs);
 
   return {
-    register(backend, tokenId, instanceId) {
+    register(backend, tokenId) {
       const previous = entries.get(backend.id);
       if (previous) opts.clock.clearTimeout(previous.timer);
       const next = previous ? { ...backend, connectedAt: previous.backend.connectedAt } : backend;
-      entries.set(backend.id, { backend: next, tokenId, instanceId, timer: startExpiry(backend.id) });
+      entries.set(backend.id, { backend: next, tokenId, timer: startExpiry(backend.id) });
       opts.onChange();
+    },
+    adopt(backends) {
+      for (const backend of backends) {
+        if (entries.has(backend.id)) continue;
+        entries.set(backend.id, { backend, tokenId: undefined, timer: startExpiry(backend.id) });
+      }
     },
     heartbeat(backendId, update) {
       const entry = entries.get(backendId);
@@ -97,7 +109,7 @@ export function createAgentRegistry(opts: {
     },
     get(backendId) {
       const entry = entries.get(backendId);
-      return entry && { backend: entry.backend, tokenId: entry.tokenId, instanceId: entry.instanceId };
+      return entry && { backend: entry.backend, tokenId: entry.tokenId };
     },
     backends() {
       return [...entries.values()]
