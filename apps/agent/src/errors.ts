@@ -1,18 +1,7 @@
 // Coded errors of the agent: callers (the CLI) branch on `code`, tests assert on the data fields.
 import type { AgentRejectCode } from "@signalbox/bus";
 
-/** An environment variable is missing or malformed; names the variable and the value. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  readonly code = "SB_CONFIG";
-  constructor(
-    readonly variable: string,
-    readonly value: string | undefined,
-    reason: string,
-  ) {
-    super(`${variable}${value === undefined ? "" : ` "${value}"`} ${reason}`);
-  }
-}
+export { ConfigError } from "@signalbox/bus";
 
 /** The watcher refused the agent's token or request: the agent must exit 1 and say why. */
 export class AgentRejectedError extends Error {

@@ -1,6 +1,6 @@
+import { ConfigError } from "@signalbox/bus";
 import { describe, expect, it } from "vitest";
 import { formatListen, HELP, loadConfig } from "./config.js";
-import { ConfigError } from "./errors.js";
 
 describe("loadConfig", () => {
   it("has the contract's defaults", () => {

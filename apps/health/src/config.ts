@@ -1,6 +1,6 @@
 // Health service configuration: environment variables -> a validated HealthConfig.
 // Only the CLI's main.ts passes process.env here; everything else gets the result.
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "@signalbox/bus";
 
 /** `host:port` split for listeners; IPv6 hosts are written `[::]:50051`. */
 export interface ListenAddress {

@@ -16,8 +16,8 @@ import { httpProbe } from "./probes/http-probe.js";
 import { tcpProbe } from "./probes/tcp-probe.js";
 import { createHealthPublisher } from "./publish/health-publisher.js";
 
+export { ConfigError } from "@signalbox/bus";
 export { HELP, type HealthConfig, type ListenAddress, loadConfig } from "./config.js";
-export { ConfigError } from "./errors.js";
 
 export type NatsConnection = Awaited<ReturnType<typeof connectNats>>;
 

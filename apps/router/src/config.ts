@@ -2,8 +2,7 @@
 // Contract: ARCHITECTURE.md "Configuration"; router-only knobs carry the ROUTER_ prefix.
 
 import { hostname } from "node:os";
-import { natsOptionsFromEnv } from "@signalbox/bus";
-import { ConfigError } from "./errors.js";
+import { ConfigError, natsOptionsFromEnv } from "@signalbox/bus";
 
 export interface ListenAddress {
   host: string;

@@ -20,8 +20,8 @@ import { startStatsPublisher } from "./stats-publisher.js";
 import { followTables, type NatsConnection } from "./table/table-follower.js";
 import { TableStore } from "./table/table-store.js";
 
+export { ConfigError } from "@signalbox/bus";
 export { HELP, type ListenAddress, loadConfig, type RouterConfig } from "./config.js";
-export { ConfigError } from "./errors.js";
 
 export interface RouterDeps {
   logger?: Logger;

@@ -1,6 +1,9 @@
 // Coded errors of @signalbox/bus: callers branch on `code`, tests assert on the data fields.
 
-/** An environment variable has a value the bus cannot use; names the variable and the value. */
+/**
+ * An environment variable is missing or has a value a service cannot use; names the variable
+ * and the value. Every service's configuration throws this one class (the CLI maps it to exit 2).
+ */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   readonly code = "SB_CONFIG";
@@ -10,7 +13,7 @@ export class ConfigError extends Error {
     reason: string,
     options?: ErrorOptions,
   ) {
-    super(`${variable}=${JSON.stringify(value ?? "")} ${reason}`, options);
+    super(`${variable}${value === undefined ? " (unset)" : `=${JSON.stringify(value)}`} ${reason}`, options);
   }
 }
 

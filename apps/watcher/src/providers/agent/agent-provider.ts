@@ -85,11 +85,15 @@ async function runAgents(
     await nc.flush();
     registry.adopt(
       (await opts.resumeFrom?.().catch((error: unknown) => {
-        logger.warn({ err: error }, "could not read the agent backends to resume; agents will register again");
+        logger.warn(
+          { err: error },
+          "could not read the agent backends to resume; agents will register again",
+        );
         return [];
       })) ?? [],
     );
-    if (!signal.aborted) emit({ source: "agent", endpoints: [], backends: registry.backends(), warnings: [] });
+    if (!signal.aborted)
+      emit({ source: "agent", endpoints: [], backends: registry.backends(), warnings: [] });
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener("abort", () => resolve(), { once: true });
