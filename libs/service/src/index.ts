@@ -1,0 +1,2 @@
+// @signalbox/service: the only import path of this package.
+export {};
