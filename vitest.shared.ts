@@ -14,6 +14,8 @@ export function sharedConfig(overrides: { testTimeout?: number; include?: string
       testTimeout: overrides.testTimeout ?? 20_000,
       hookTimeout: 30_000,
       pool: "forks",
+      // The JSON report feeds scripts/test-summary.mjs, which closes `npm test` with the totals.
+      reporters: ["default", ["json", { outputFile: "test-results.json" }]],
     },
   });
 }
