@@ -1,6 +1,7 @@
 import { ConfigError } from "@signalbox/bus";
+import { formatListenAddress } from "@signalbox/service";
 import { describe, expect, it } from "vitest";
-import { formatListen, HELP, loadConfig } from "./config.js";
+import { HELP, loadConfig } from "./config.js";
 
 describe("loadConfig", () => {
   it("has the contract's defaults", () => {
@@ -45,7 +46,7 @@ describe("loadConfig", () => {
       logLevel: "debug",
       natsEnv: { NATS_URL: "nats://10.0.0.1:4222", NATS_TOKEN: "t" },
     });
-    expect(formatListen(config.grpcListen)).toBe("[::]:6000");
+    expect(formatListenAddress(config.grpcListen)).toBe("[::]:6000");
   });
 
   it.each([

@@ -2,9 +2,9 @@
 // and serves grpc.health.v1. start() wires the parts; only the CLI reads the environment.
 import { type Clock, systemClock } from "@signalbox/backoff";
 import { connectNats, followRouteTables, openRoutesBucket } from "@signalbox/bus";
+import { formatListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
-import { startAdminServer } from "./admin/admin-server.js";
-import { formatListen, type HealthConfig } from "./config.js";
+import type { HealthConfig } from "./config.js";
 import { startHealthGrpcServer } from "./grpc/health-service.js";
 import { createHealthStore } from "./grpc/health-store.js";
 import { createHealthMetrics } from "./metrics.js";
@@ -17,7 +17,8 @@ import { tcpProbe } from "./probes/tcp-probe.js";
 import { createHealthPublisher } from "./publish/health-publisher.js";
 
 export { ConfigError } from "@signalbox/bus";
-export { HELP, type HealthConfig, type ListenAddress, loadConfig } from "./config.js";
+export type { ListenAddress } from "@signalbox/service";
+export { HELP, type HealthConfig, loadConfig } from "./config.js";
 
 export type NatsConnection = Awaited<ReturnType<typeof connectNats>>;
 
@@ -56,7 +57,7 @@ export async function start(config: HealthConfig, deps: HealthDeps = {}): Promis
   try {
     const grpcServer = await startHealthGrpcServer({
       store,
-      listen: formatListen(config.grpcListen),
+      listen: formatListenAddress(config.grpcListen),
       logger: root.child({ component: "grpc" }),
       clock,
     });

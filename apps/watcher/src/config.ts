@@ -1,6 +1,14 @@
 // The watcher's configuration: environment variables -> a typed Config (contract:
 // ARCHITECTURE.md "Configuration"), and the HELP text that lists them.
 import { hostname } from "node:os";
+import {
+  type Env,
+  type ListenAddress,
+  readInteger,
+  readListenAddress,
+  readLogLevel,
+  readNatsEnv,
+} from "@signalbox/service";
 import { ConfigError } from "./errors.js";
 
 /** One Marathon master; credentials from `user:password@` travel as a basic auth header. */
@@ -9,11 +17,6 @@ export interface MarathonMaster {
   url: string;
   /** `Basic <base64>` when the URL carried a user. */
   authorization?: string;
-}
-
-export interface ListenAddress {
-  host: string;
-  port: number;
 }
 
 export interface Config {
@@ -56,30 +59,23 @@ Environment:
                             backend (default 2000)
 `;
 
-const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
-
 /** Reads the watcher's variables; throws ConfigError naming the first bad variable and its value. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
-  const logLevel = env.LOG_LEVEL?.trim() || "info";
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError("LOG_LEVEL", env.LOG_LEVEL, `is not one of ${LOG_LEVELS.join(", ")}`);
-  }
-  const natsEnv: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(env)) if (name.startsWith("NATS_")) natsEnv[name] = value;
+export function loadConfig(env: Env): Config {
+  const ms = (name: string, fallback: number, min = 1) => readInteger(env, name, { default: fallback, min });
   const routesFile = env.ROUTES_FILE?.trim();
   return {
     marathonMasters: parseMasters(env.MARATHON_URL),
     ...(routesFile ? { routesFile } : {}),
-    natsEnv,
-    logLevel,
-    resyncMs: positiveMs(env, "WATCHER_RESYNC_MS", 300_000),
-    staleStreamMs: positiveMs(env, "WATCHER_STALE_STREAM_MS", 30_000),
-    debounceMs: positiveMs(env, "WATCHER_DEBOUNCE_MS", 50, { allowZero: true }),
-    marathonTimeoutMs: positiveMs(env, "WATCHER_MARATHON_TIMEOUT_MS", 10_000),
+    natsEnv: readNatsEnv(env),
+    logLevel: readLogLevel(env),
+    resyncMs: ms("WATCHER_RESYNC_MS", 300_000),
+    staleStreamMs: ms("WATCHER_STALE_STREAM_MS", 30_000),
+    debounceMs: ms("WATCHER_DEBOUNCE_MS", 50, 0),
+    marathonTimeoutMs: ms("WATCHER_MARATHON_TIMEOUT_MS", 10_000),
     watcherId: env.WATCHER_ID?.trim() || `${hostname()}-${process.pid}`,
-    leaseTtlMs: positiveMs(env, "WATCHER_LEASE_TTL_MS", 5_000),
-    agentHeartbeatMs: positiveMs(env, "WATCHER_AGENT_HEARTBEAT_MS", 2_000),
-    adminListen: parseListen("WATCHER_ADMIN_LISTEN", env.WATCHER_ADMIN_LISTEN ?? "127.0.0.1:9091"),
+    leaseTtlMs: ms("WATCHER_LEASE_TTL_MS", 5_000),
+    agentHeartbeatMs: ms("WATCHER_AGENT_HEARTBEAT_MS", 2_000),
+    adminListen: readListenAddress(env, "WATCHER_ADMIN_LISTEN", "127.0.0.1:9091"),
   };
 }
 
@@ -105,27 +101,4 @@ export function parseMasters(value: string | undefined): MarathonMaster[] {
     }
     return master;
   });
-}
-
-function positiveMs(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  opts: { allowZero?: boolean } = {},
-): number {
-  const text = env[name]?.trim();
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  const ok = Number.isInteger(value) && (opts.allowZero ? value >= 0 : value > 0);
-  if (!ok)
-    throw new ConfigError(name, env[name], `is not a whole number of ms ${opts.allowZero ? ">= 0" : "> 0"}`);
-  return value;
-}
-
-/** `127.0.0.1:9091`, `[::1]:9091`, `:9091` (all interfaces). */
-function parseListen(name: string, value: string): ListenAddress {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
-  const port = Number(match?.[3]);
-  if (!match || port > 65_535) throw new ConfigError(name, value, "is not host:port");
-  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
 }

@@ -8,11 +8,11 @@ import {
   openRoutesBucket,
   readRouteTable,
 } from "@signalbox/bus";
+import { type ListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
-import { startAdminServer } from "./admin/admin-server.js";
 import { startControlApi } from "./api/control-api.js";
 import type { KV, NatsConnection } from "./bus-types.js";
-import type { Config, ListenAddress } from "./config.js";
+import type { Config } from "./config.js";
 import { createLeaderLease, LEASE_KEY } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
 import { createAgentProvider } from "./providers/agent/agent-provider.js";
