@@ -79,6 +79,11 @@ export interface Endpoint {
   healthRequire?: boolean;
 }
 
+/**
+ * Tables and their entries are immutable values: a new table holds a new object for each endpoint
+ * or backend that changed and may share the unchanged ones with the table before. hashTable,
+ * diffTables and compileTable cache per entry object and rely on it.
+ */
 export interface RouteTable {
   /** Monotonic; 0 means "no watcher has written yet". */
   version: number;

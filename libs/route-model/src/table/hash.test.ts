@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Backend, Endpoint, Route, RouteTable } from "../model/types.js";
-import { hashTable } from "./hash.js";
+import { hashTable, TableHashState } from "./hash.js";
 
 function backend(n: number, labels: Record<string, string>): Backend {
   return {
@@ -102,5 +102,79 @@ describe("hashTable", () => {
     expect(hashTable({ endpoints: [], backends: [] })).not.toBe(
       hashTable({ endpoints: [shop], backends: [] }),
     );
+    const text = { pattern: "x", id: "x", routes: [] } as unknown as Endpoint & Backend;
+    expect(hashTable({ endpoints: [text], backends: [] })).not.toBe(
+      hashTable({ endpoints: [], backends: [text] }),
+    );
+  });
+
+  it("counts an entry written twice", () => {
+    expect(hashTable({ ...table, backends: [...backends, first] })).not.toBe(hashTable(table));
+    expect(hashTable({ ...table, endpoints: [...endpoints, api] })).not.toBe(hashTable(table));
+  });
+
+  it("changes when two backends swap their labels", () => {
+    const swapped = [{ ...first, labels: second.labels }, { ...second, labels: first.labels }, third];
+    expect(hashTable({ ...table, backends: swapped })).not.toBe(hashTable(table));
+  });
+
+  it.each(["id", "service", "address", "state", "source", "connectedAt", "weight", "load"] as const)(
+    "changes when one backend of many changes its %s",
+    (field) => {
+      const many = Array.from({ length: 200 }, (_, n) => backend(n, labelsOf(n)));
+      const before = hashTable({ endpoints, backends: many });
+      const target = many[123] as Backend;
+      const value = typeof target[field] === "string" ? `${String(target[field])}x` : 42;
+      const after = many.map((b) => (b === target ? { ...b, [field]: value } : b));
+      expect(hashTable({ endpoints, backends: after })).not.toBe(before);
+    },
+  );
+
+  it("sees a changed entry built as a new object while an unchanged one keeps its cached digest", () => {
+    const before = hashTable(table);
+    const changed = { ...second, labels: { ...second.labels, zone: "us-1" } };
+    expect(hashTable({ ...table, backends: [first, changed, third] })).not.toBe(before);
+    expect(hashTable({ ...table, backends: [first, { ...changed, labels: second.labels }, third] })).toBe(
+      before,
+    );
+  });
+});
+
+describe("TableHashState", () => {
+  const fourth = backend(4, labelsOf(4));
+
+  it("holding a table's entries gives hashTable's hash, the empty table's included", () => {
+    expect(TableHashState.of(table).hex()).toBe(hashTable(table));
+    expect(new TableHashState().hex()).toBe(hashTable({ endpoints: [], backends: [] }));
+  });
+
+  it("follows a table change by change: add, replace and remove give the new table's hash", () => {
+    const state = TableHashState.of(table);
+    state.addBackend(fourth);
+    state.removeBackend(second);
+    state.addBackend({ ...second, state: "draining" });
+    state.removeEndpoint(api);
+    expect(state.hex()).toBe(
+      hashTable({ endpoints: [shop], backends: [first, { ...second, state: "draining" }, third, fourth] }),
+    );
+  });
+
+  it("comes back to the same hash when a change is undone, in any order", () => {
+    const state = TableHashState.of(table);
+    state.removeBackend(first);
+    state.addEndpoint(api);
+    state.addBackend(fourth);
+    state.removeEndpoint(api);
+    state.addBackend(first);
+    state.removeBackend(fourth);
+    expect(state.hex()).toBe(hashTable(table));
+  });
+
+  it("clones independently", () => {
+    const state = TableHashState.of(table);
+    const copy = state.clone();
+    copy.addBackend(fourth);
+    expect(state.hex()).toBe(hashTable(table));
+    expect(copy.hex()).toBe(hashTable({ ...table, backends: [...backends, fourth] }));
   });
 });
