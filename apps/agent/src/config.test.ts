@@ -59,6 +59,8 @@ describe("loadConfig", () => {
     [{ AGENT_BACKEND: "localhost" }, "AGENT_BACKEND", "localhost"],
     [{ AGENT_BACKEND: "h:70000" }, "AGENT_BACKEND", "h:70000"],
     [{ AGENT_BACKEND: "::1:80" }, "AGENT_BACKEND", "::1:80"],
+    [{ AGENT_BACKEND: ":8080" }, "AGENT_BACKEND", ":8080"],
+    [{ AGENT_BACKEND: "h:0" }, "AGENT_BACKEND", "h:0"],
     [{ AGENT_LABELS: "a=1,a=2" }, "AGENT_LABELS", "a=1,a=2"],
     [{ AGENT_LOCATION: "lat=x" }, "AGENT_LOCATION", "lat=x"],
     [{ AGENT_WEIGHT: "-1" }, "AGENT_WEIGHT", "-1"],

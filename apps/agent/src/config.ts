@@ -2,6 +2,7 @@
 // ConfigError naming the variable and its value (the CLI prints it and exits 2), and HELP.
 import { randomUUID } from "node:crypto";
 import type { Location } from "@signalbox/route-model";
+import { type Env, parseHostPort, readInteger, readLogLevel, readNatsEnv } from "@signalbox/service";
 import { ConfigError } from "./errors.js";
 import { parseLabels } from "./labels.js";
 import { parseLocation } from "./location.js";
@@ -69,21 +70,19 @@ AGENT_CONCURRENCY, CPU % of one core used by the child), clamped to 0..100.
 Exit: 0 after a drain (or the child's code), 1 when the watcher rejects the token
 (unknown, revoked, expired, wrong-service) at registration or at a later heartbeat.`;
 
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-
 /** Reads only the variables listed in HELP; throws ConfigError on the first bad one. */
-export function loadConfig(env: Record<string, string | undefined>): AgentConfig {
+export function loadConfig(env: Env): AgentConfig {
   const config: AgentConfig = {
-    backend: parseAddress("AGENT_BACKEND", required(env, "AGENT_BACKEND")),
+    backend: readBackendAddress(env),
     service: required(env, "AGENT_SERVICE"),
     labels: fromResult("AGENT_LABELS", env.AGENT_LABELS, parseLabels(env.AGENT_LABELS ?? "")),
     token: required(env, "AGENT_TOKEN"),
-    heartbeatMs: integer(env, "AGENT_HEARTBEAT_MS", 2000, 10),
-    concurrency: integer(env, "AGENT_CONCURRENCY", 100, 1),
-    drainTimeoutMs: integer(env, "DRAIN_TIMEOUT_MS", 30_000, 0),
+    heartbeatMs: readInteger(env, "AGENT_HEARTBEAT_MS", { default: 2000, min: 10 }),
+    concurrency: readInteger(env, "AGENT_CONCURRENCY", { default: 100, min: 1 }),
+    drainTimeoutMs: readInteger(env, "DRAIN_TIMEOUT_MS", { default: 30_000, min: 0 }),
     instanceId: instanceId(env.AGENT_INSTANCE_ID),
-    natsEnv: Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("NATS_"))),
-    logLevel: logLevel(env.LOG_LEVEL),
+    natsEnv: readNatsEnv(env),
+    logLevel: readLogLevel(env),
   };
   const location = optional(env, "AGENT_LOCATION");
   if (location !== undefined)
@@ -99,12 +98,12 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
   return config;
 }
 
-function optional(env: Record<string, string | undefined>, name: string): string | undefined {
+function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === "" ? undefined : value;
 }
 
-function required(env: Record<string, string | undefined>, name: string): string {
+function required(env: Env, name: string): string {
   const value = optional(env, name);
   if (value === undefined) throw new ConfigError(name, env[name], "is required");
   return value;
@@ -119,29 +118,18 @@ function fromResult<T>(
   return result.value;
 }
 
-/** `host:port` with a port in 1..65535; an IPv6 host must be bracketed (`[::1]:8080`). */
-export function parseAddress(name: string, text: string): string {
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  if (!match || port < 1 || port > 65_535) {
-    throw new ConfigError(name, text, "is not host:port (IPv6 as [::1]:8080) with a port in 1..65535");
+/** AGENT_BACKEND: `host:port` with a host and a port in 1..65535; an IPv6 host is bracketed (`[::1]:8080`). */
+function readBackendAddress(env: Env): string {
+  const text = required(env, "AGENT_BACKEND");
+  const address = parseHostPort(text);
+  if (address === undefined || address.host === "" || address.port === 0) {
+    throw new ConfigError(
+      "AGENT_BACKEND",
+      text,
+      "is not host:port (IPv6 as [::1]:8080) with a port in 1..65535",
+    );
   }
   return text;
-}
-
-function integer(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-): number {
-  const text = optional(env, name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(name, text, `is not a whole number >= ${min}`);
-  }
-  return value;
 }
 
 function parseWeight(text: string): number {
@@ -158,12 +146,5 @@ function instanceId(text: string | undefined): string {
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(value)) {
     throw new ConfigError("AGENT_INSTANCE_ID", text, "is not 1..128 characters of [A-Za-z0-9_-]");
   }
-  return value;
-}
-
-function logLevel(text: string | undefined): string {
-  const value = text?.trim() || "info";
-  if (!LOG_LEVELS.includes(value))
-    throw new ConfigError("LOG_LEVEL", text, `is not one of ${LOG_LEVELS.join(", ")}`);
   return value;
 }
