@@ -83,4 +83,35 @@ describe("diffTables", () => {
     expect(diff.changedEndpoints).toEqual(["a.test"]);
     expect(diff.changedBackends).toEqual(["b1"]);
   });
+
+  it("finds an insertion, a change and a removal in sorted tables that share most entries", () => {
+    const many = Array.from({ length: 1000 }, (_, n) => backend(`b${String(n).padStart(4, "0")}`));
+    const next = [...many];
+    next.splice(700, 1);
+    next.splice(400, 0, backend("b0399x"));
+    next[10] = { ...(next[10] as Backend), state: "down" };
+    next[900] = { ...(next[900] as Backend) };
+    expect(diffTables(table([], many), table([], next))).toEqual({
+      changedEndpoints: [],
+      removedEndpoints: [],
+      changedBackends: ["b0010", "b0399x"],
+      removedBackends: ["b0700"],
+    });
+  });
+
+  it("gives the same answer whatever the order of either table", () => {
+    const after = table(
+      [endpoint("d.test"), endpoint("b.test", 50), endpoint("a.test")],
+      [backend("b4", { tier: "api" }), { ...backend("b2"), state: "draining" }, backend("b1")],
+    );
+    const expected = {
+      changedEndpoints: ["b.test", "d.test"],
+      removedEndpoints: ["c.test/api"],
+      changedBackends: ["b2", "b4"],
+      removedBackends: ["b3"],
+    };
+    expect(diffTables(before, after)).toEqual(expected);
+    const reversed = table([...before.endpoints].reverse(), [...before.backends].reverse());
+    expect(diffTables(reversed, after)).toEqual(expected);
+  });
 });

@@ -1,7 +1,8 @@
 // Differences between two route tables, as the keys the watcher rewrites in KV and announces in
 // `routes.updated`.
 import type { Backend, Endpoint, RouteTable } from "../model/types.js";
-import { canonicalBackend, canonicalEndpoint, compareText } from "./canonical.js";
+import { compareText } from "./canonical.js";
+import { backendDigest, type EntryDigest, endpointDigest, sameDigest } from "./entry-digest.js";
 
 export interface TableDiff {
   /** Patterns of endpoints that are new or whose canonical content differs. */
@@ -16,17 +17,19 @@ export interface TableDiff {
 
 /**
  * Compares tables key by key (endpoint pattern, backend id): a key is changed when it is new or
- * its canonical JSON differs (order of routes and label keys does not count), removed when only
- * `prev` has it. Without `prev` every key of `next` is changed. Lists are sorted.
+ * its content differs (its cached entry digest: order of routes and label keys does not count),
+ * removed when only `prev` has it. Without `prev` every key of `next` is changed. Lists are
+ * sorted. Nothing is serialised for entries digested before (see entry-digest.ts), and two tables
+ * listing their keys in the same order (the watcher sorts them) are compared in one walk.
  */
 export function diffTables(prev: RouteTable | undefined, next: RouteTable): TableDiff {
   const endpoints = diffKeyed(
     prev?.endpoints ?? [],
     next.endpoints,
     (e: Endpoint) => e.pattern,
-    canonicalEndpoint,
+    endpointDigest,
   );
-  const backends = diffKeyed(prev?.backends ?? [], next.backends, (b: Backend) => b.id, canonicalBackend);
+  const backends = diffKeyed(prev?.backends ?? [], next.backends, (b: Backend) => b.id, backendDigest);
   return {
     changedEndpoints: endpoints.changed,
     removedEndpoints: endpoints.removed,
@@ -39,17 +42,27 @@ function diffKeyed<T>(
   prev: readonly T[],
   next: readonly T[],
   keyOf: (item: T) => string,
-  canonicalOf: (item: T) => string,
+  digestOf: (item: T) => EntryDigest,
 ): { changed: string[]; removed: string[] } {
-  const before = new Map(prev.map((item) => [keyOf(item), item]));
+  const isChanged = (old: T, item: T) => old !== item && !sameDigest(digestOf(old), digestOf(item));
   const changed: string[] = [];
-  const nextKeys = new Set<string>();
-  for (const item of next) {
+  // Lockstep while both lists hold the same key at the same place; maps only for what is left.
+  let same = 0;
+  for (const end = Math.min(prev.length, next.length); same < end; same++) {
+    const old = prev[same] as T;
+    const item = next[same] as T;
     const key = keyOf(item);
-    nextKeys.add(key);
-    const old = before.get(key);
-    if (old === undefined || (old !== item && canonicalOf(old) !== canonicalOf(item))) changed.push(key);
+    if (keyOf(old) !== key) break;
+    if (isChanged(old, item)) changed.push(key);
   }
-  const removed = [...before.keys()].filter((key) => !nextKeys.has(key));
-  return { changed: changed.sort(compareText), removed: removed.sort(compareText) };
+  const before = new Map<string, T>();
+  for (let i = same; i < prev.length; i++) before.set(keyOf(prev[i] as T), prev[i] as T);
+  for (let i = same; i < next.length; i++) {
+    const item = next[i] as T;
+    const key = keyOf(item);
+    const old = before.get(key);
+    if (old === undefined || isChanged(old, item)) changed.push(key);
+    before.delete(key);
+  }
+  return { changed: changed.sort(compareText), removed: [...before.keys()].sort(compareText) };
 }
