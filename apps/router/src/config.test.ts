@@ -1,6 +1,6 @@
 import { ConfigError } from "@signalbox/bus";
 import { describe, expect, it } from "vitest";
-import { loadConfig, parseListenAddress } from "./config.js";
+import { loadConfig } from "./config.js";
 
 describe("loadConfig", () => {
   it("has the contract's defaults", () => {
@@ -53,6 +53,6 @@ describe("loadConfig", () => {
   });
 
   it("accepts :port for all interfaces", () => {
-    expect(parseListenAddress("X", ":80")).toEqual({ host: "0.0.0.0", port: 80 });
+    expect(loadConfig({ ROUTER_ADMIN_LISTEN: ":80" }).adminListen).toEqual({ host: "0.0.0.0", port: 80 });
   });
 });

@@ -3,11 +3,15 @@
 
 import { hostname } from "node:os";
 import { ConfigError, natsOptionsFromEnv } from "@signalbox/bus";
-
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+import {
+  type Env,
+  type ListenAddress,
+  readInteger,
+  readListenAddress,
+  readListenAddresses,
+  readLogLevel,
+  readNatsEnv,
+} from "@signalbox/service";
 
 export interface RouterConfig {
   /** ROUTER_LISTEN: one HTTP listener per entry. */
@@ -64,7 +68,7 @@ Environment:
   DRAIN_TIMEOUT_MS           then in-flight requests and WebSockets get this long  (30000)
   NATS_URL                   comma-separated for a cluster             (nats://127.0.0.1:4222)
   NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS                     (unset)
-  LOG_LEVEL                  fatal|error|warn|info|debug|trace         (info)
+  LOG_LEVEL                  fatal|error|warn|info|debug|trace|silent  (info)
   ROUTER_ID                  name in stats.router.<id>                 (<hostname>-<pid>)
   ROUTER_CONNECT_TIMEOUT_MS  dial timeout to a backend (then retried)  (2000)
   ROUTER_UPSTREAM_TIMEOUT_MS wait for a backend's response headers; 504 past it  (30000)
@@ -84,44 +88,35 @@ Environment:
 `;
 
 /** Reads the router's variables from `env`; throws ConfigError naming the first bad variable and value. */
-export function loadConfig(env: Record<string, string | undefined>): RouterConfig {
-  const natsEnv: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(env)) if (key.startsWith("NATS_")) natsEnv[key] = value;
+export function loadConfig(env: Env): RouterConfig {
+  const natsEnv = readNatsEnv(env);
   // Bad NATS_* values fail here (the bus's ConfigError names the variable), not in the background later.
   natsOptionsFromEnv(natsEnv);
-  const listenText = env.ROUTER_LISTEN ?? "0.0.0.0:8080";
-  const listen = listenText.split(",").map((part) => parseListenAddress("ROUTER_LISTEN", part.trim()));
+  const int = (name: string, fallback: number, min: number) =>
+    readInteger(env, name, { default: fallback, min });
   return {
-    listen,
-    adminListen: parseListenAddress("ROUTER_ADMIN_LISTEN", env.ROUTER_ADMIN_LISTEN ?? "127.0.0.1:9090"),
-    drainDelayMs: readInt(env, "DRAIN_DELAY_MS", 5000, 0),
-    drainTimeoutMs: readInt(env, "DRAIN_TIMEOUT_MS", 30_000, 0),
+    listen: readListenAddresses(env, "ROUTER_LISTEN", "0.0.0.0:8080"),
+    adminListen: readListenAddress(env, "ROUTER_ADMIN_LISTEN", "127.0.0.1:9090"),
+    drainDelayMs: int("DRAIN_DELAY_MS", 5000, 0),
+    drainTimeoutMs: int("DRAIN_TIMEOUT_MS", 30_000, 0),
     natsEnv,
-    logLevel: readLogLevel(env.LOG_LEVEL),
+    logLevel: readLogLevel(env),
     routerId: readRouterId(env.ROUTER_ID),
-    connectTimeoutMs: readInt(env, "ROUTER_CONNECT_TIMEOUT_MS", 2000, 1),
-    upstreamTimeoutMs: readInt(env, "ROUTER_UPSTREAM_TIMEOUT_MS", 30_000, 1),
-    upstreamIdleTimeoutMs: readInt(env, "ROUTER_UPSTREAM_IDLE_TIMEOUT_MS", 60_000, 1),
-    headerTimeoutMs: readInt(env, "ROUTER_HEADER_TIMEOUT_MS", 10_000, 1),
-    idleTimeoutMs: readInt(env, "ROUTER_IDLE_TIMEOUT_MS", 60_000, 1),
-    maxHeaderBytes: readInt(env, "ROUTER_MAX_HEADER_BYTES", 16_384, 1024),
-    poolConnections: readInt(env, "ROUTER_POOL_CONNECTIONS", 128, 1),
-    retries: readInt(env, "ROUTER_RETRIES", 2, 0),
-    retryBaseMs: readInt(env, "ROUTER_RETRY_BASE_MS", 10, 1),
-    ejectAfterFailures: readInt(env, "ROUTER_EJECT_AFTER", 5, 1),
-    ejectCooldownMs: readInt(env, "ROUTER_EJECT_COOLDOWN_MS", 10_000, 0),
-    slowStartMs: readInt(env, "ROUTER_SLOW_START_MS", 10_000, 0),
-    healthTtlMs: readInt(env, "ROUTER_HEALTH_TTL_MS", 15_000, 1),
-    statsIntervalMs: readInt(env, "ROUTER_STATS_INTERVAL_MS", 1000, 10),
+    connectTimeoutMs: int("ROUTER_CONNECT_TIMEOUT_MS", 2000, 1),
+    upstreamTimeoutMs: int("ROUTER_UPSTREAM_TIMEOUT_MS", 30_000, 1),
+    upstreamIdleTimeoutMs: int("ROUTER_UPSTREAM_IDLE_TIMEOUT_MS", 60_000, 1),
+    headerTimeoutMs: int("ROUTER_HEADER_TIMEOUT_MS", 10_000, 1),
+    idleTimeoutMs: int("ROUTER_IDLE_TIMEOUT_MS", 60_000, 1),
+    maxHeaderBytes: int("ROUTER_MAX_HEADER_BYTES", 16_384, 1024),
+    poolConnections: int("ROUTER_POOL_CONNECTIONS", 128, 1),
+    retries: int("ROUTER_RETRIES", 2, 0),
+    retryBaseMs: int("ROUTER_RETRY_BASE_MS", 10, 1),
+    ejectAfterFailures: int("ROUTER_EJECT_AFTER", 5, 1),
+    ejectCooldownMs: int("ROUTER_EJECT_COOLDOWN_MS", 10_000, 0),
+    slowStartMs: int("ROUTER_SLOW_START_MS", 10_000, 0),
+    healthTtlMs: int("ROUTER_HEALTH_TTL_MS", 15_000, 1),
+    statsIntervalMs: int("ROUTER_STATS_INTERVAL_MS", 1000, 10),
   };
-}
-
-const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
-
-function readLogLevel(value: string | undefined): string {
-  if (value === undefined || value === "") return "info";
-  if (!LOG_LEVELS.has(value)) throw new ConfigError("LOG_LEVEL", value, `is not one of ${[...LOG_LEVELS]}`);
-  return value;
 }
 
 function readRouterId(value: string | undefined): string {
@@ -131,28 +126,4 @@ function readRouterId(value: string | undefined): string {
   if (!/^[A-Za-z0-9_-]+$/.test(value))
     throw new ConfigError("ROUTER_ID", value, "may hold only A-Z a-z 0-9 _ -");
   return value;
-}
-
-function readInt(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-): number {
-  const text = env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(name, text, `is not a whole number >= ${min}`);
-  }
-  return value;
-}
-
-/** `host:port`, `[::1]:port` or `:port` (all interfaces); port 0 picks a free port. */
-export function parseListenAddress(variable: string, text: string): ListenAddress {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
-  const port = match ? Number(match[3]) : Number.NaN;
-  if (!match || port > 65_535) throw new ConfigError(variable, text, "is not host:port");
-  const host = match[1] ?? match[2] ?? "";
-  return { host: host === "" ? "0.0.0.0" : host, port };
 }

@@ -5,8 +5,9 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "@signalbox/backoff";
 import { codecs, connectNats, subjects } from "@signalbox/bus";
+import type { AdminServer, ListenAddress } from "@signalbox/service";
 import pino, { type Logger } from "pino";
-import { type AdminServer, startAdminServer } from "./admin/admin-server.js";
+import { startRouterAdmin } from "./admin/admin-server.js";
 import { BackendStats } from "./backend-stats.js";
 import type { RouterConfig } from "./config.js";
 import { Connections } from "./connections.js";
@@ -21,7 +22,8 @@ import { followTables, type NatsConnection } from "./table/table-follower.js";
 import { TableStore } from "./table/table-store.js";
 
 export { ConfigError } from "@signalbox/bus";
-export { HELP, type ListenAddress, loadConfig, type RouterConfig } from "./config.js";
+export type { ListenAddress } from "@signalbox/service";
+export { HELP, loadConfig, type RouterConfig } from "./config.js";
 
 export interface RouterDeps {
   logger?: Logger;
@@ -34,7 +36,8 @@ export interface RouterDeps {
 export interface RunningRouter {
   /** One per ROUTER_LISTEN entry, in order (the real port when 0 was asked). */
   addresses: AddressInfo[];
-  adminAddress: AddressInfo;
+  /** Where the admin listener is bound (port 0 resolved). */
+  adminAddress: ListenAddress;
   /** Version of the table requests are routed by now; -1 before the first. */
   tableVersion(): number;
   /** Drains (both phases) and releases everything; resolves with the drain's counts. */
@@ -120,7 +123,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       servers.push(listener.server);
       addresses.push(listener.address);
     }
-    admin = await startAdminServer(config.adminListen, {
+    admin = await startRouterAdmin(config.adminListen, {
       tables,
       stats,
       metrics,
@@ -128,7 +131,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     });
   } catch (err) {
     for (const server of servers) server.close();
-    await admin?.close();
+    await admin?.stop();
     throw err;
   }
   logger.info({ listen: addresses, admin: admin.address, routerId: config.routerId }, "router listening");
@@ -174,7 +177,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     await natsReady;
     if (deps.nats === undefined && nc !== undefined) await nc.close().catch(() => {});
     await pools.destroy();
-    await admin?.close();
+    await admin?.stop();
     return report;
   };
   return {

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { ListenAddress } from "./config.js";
+import type { ListenAddress } from "@signalbox/service";
 import type { Connections } from "./connections.js";
 import { type ErrorReason, respondErrorOnSocket } from "./respond-error.js";
 

@@ -1,11 +1,16 @@
-// The admin listener: /healthz, /readyz (200 once a table was read, 503 before and from the first
-// moment of a drain), /metrics (prom-client), /routes (the compiled table) and /explain?url=.
+// The router's admin listener (ROUTER_ADMIN_LISTEN): the shared /healthz and /metrics, plus
+// /readyz (200 once a table was read, 503 before and from the first moment of a drain),
+// /routes (the compiled table) and /explain?url=.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createEndpointIndex, hostFromHeader } from "@signalbox/route-model";
+import {
+  type AdminServer,
+  type ListenAddress,
+  sendJson,
+  sendText,
+  startAdminServer,
+} from "@signalbox/service";
 import type { BackendStats } from "../backend-stats.js";
-import type { ListenAddress } from "../config.js";
 import type { RouterMetrics } from "../metrics.js";
 import type { RouterTable, TableStore } from "../table/table-store.js";
 
@@ -16,69 +21,30 @@ export interface AdminDeps {
   isDraining(): boolean;
 }
 
-export interface AdminServer {
-  server: Server;
-  address: AddressInfo;
-  close(): Promise<void>;
-}
-
-export async function startAdminServer(address: ListenAddress, deps: AdminDeps): Promise<AdminServer> {
-  const server = createServer((req, res) => {
-    void serveAdmin(req, res, deps).catch((err: Error) =>
-      sendText(res, 500, `admin error: ${err.message}\n`),
-    );
+/** Starts the admin listener on `address`; /healthz also reports the table version (-1 before the first). */
+export function startRouterAdmin(address: ListenAddress, deps: AdminDeps): Promise<AdminServer> {
+  return startAdminServer({
+    listen: address,
+    registry: deps.metrics.registry,
+    health: () => ({ tableVersion: deps.tables.current()?.version ?? -1 }),
+    routes: {
+      "/readyz": (_req, res) => {
+        if (deps.isDraining()) return sendText(res, 503, "draining\n");
+        const table = deps.tables.current();
+        if (table === undefined) return sendText(res, 503, "no route table loaded yet\n");
+        return sendText(res, 200, `ready: table version ${table.version}\n`);
+      },
+      "/routes": (_req, res) => sendJson(res, 200, describeTable(deps.tables.current(), deps.stats)),
+      "/explain": (_req, res, url) => {
+        const target = url.searchParams.get("url");
+        if (target === null) return sendJson(res, 400, { error: "missing ?url=http://host/path" });
+        const parsed = URL.parse(target.includes("://") ? target : `http://${target}`);
+        if (parsed === null)
+          return sendJson(res, 400, { error: `url ${JSON.stringify(target)} is not a URL` });
+        return sendJson(res, 200, explain(deps.tables.current(), deps.stats, parsed));
+      },
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(address.port, address.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return {
-    server,
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-async function serveAdmin(req: IncomingMessage, res: ServerResponse, deps: AdminDeps): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://admin");
-  switch (url.pathname) {
-    case "/healthz":
-      return sendText(res, 200, "ok\n");
-    case "/readyz": {
-      const table = deps.tables.current();
-      if (deps.isDraining()) return sendText(res, 503, "draining\n");
-      if (table === undefined) return sendText(res, 503, "no route table loaded yet\n");
-      return sendText(res, 200, `ready: table version ${table.version}\n`);
-    }
-    case "/metrics": {
-      const body = await deps.metrics.registry.metrics();
-      res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
-      res.end(body);
-      return;
-    }
-    case "/routes":
-      return sendJson(res, 200, describeTable(deps.tables.current(), deps.stats));
-    case "/explain": {
-      const target = url.searchParams.get("url");
-      if (target === null) return sendJson(res, 400, { error: "missing ?url=http://host/path" });
-      let parsed: URL;
-      try {
-        parsed = new URL(target.includes("://") ? target : `http://${target}`);
-      } catch {
-        return sendJson(res, 400, { error: `url ${JSON.stringify(target)} is not a URL` });
-      }
-      return sendJson(res, 200, explain(deps.tables.current(), deps.stats, parsed));
-    }
-    default:
-      return sendText(res, 404, "not found: try /healthz /readyz /metrics /routes /explain?url=\n");
-  }
 }
 
 /** The current table as JSON: version, hash, warnings and each endpoint with live backend state. */
@@ -148,14 +114,4 @@ export function explain(table: RouterTable | undefined, stats: BackendStats, url
     })),
     filters: endpoint.endpoint.filters,
   };
-}
-
-function sendText(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
-  res.end(body);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(`${JSON.stringify(value, null, 2)}\n`);
 }
