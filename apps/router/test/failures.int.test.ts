@@ -3,51 +3,24 @@
 
 import { connect } from "node:net";
 import { Agent, request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  backendOf,
-  endpoint,
-  get,
-  type Harness,
-  startBackend,
-  startHarness,
-  type TestBackend,
-  type TestRouter,
-  waitFor,
-} from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { backendOf, endpoint, get, waitFor } from "./harness.js";
+import { useRouterSuite } from "./router-suite.js";
 
-let harness: Harness;
-let router: TestRouter;
-const started: TestBackend[] = [];
-
-async function backend(id: string, handler?: Parameters<typeof startBackend>[1]): Promise<TestBackend> {
-  const b = await startBackend(id, handler);
-  started.push(b);
-  return b;
-}
-
-beforeAll(async () => {
-  harness = await startHarness();
-  router = await harness.startRouter({
-    ROUTER_UPSTREAM_TIMEOUT_MS: "300",
-    ROUTER_MAX_HEADER_BYTES: "2048",
-    ROUTER_EJECT_AFTER: "2",
-    ROUTER_EJECT_COOLDOWN_MS: "60000",
-  });
-});
-
-afterAll(async () => {
-  await harness?.stop();
-  await Promise.all(started.map((b) => b.kill()));
+const suite = useRouterSuite({
+  ROUTER_UPSTREAM_TIMEOUT_MS: "300",
+  ROUTER_MAX_HEADER_BYTES: "2048",
+  ROUTER_EJECT_AFTER: "2",
+  ROUTER_EJECT_COOLDOWN_MS: "60000",
 });
 
 describe("router failure handling", () => {
   it("answers 404, 503, 502, 504, 429 and 431 itself, each with x-signalbox-error", async () => {
-    const healthy = await backend("ok");
-    const dead = await backend("dead");
+    const healthy = await suite.backend("ok");
+    const dead = await suite.backend("dead");
     await dead.kill();
-    const silent = await backend("silent", () => {});
-    const version = await harness.publish(
+    const silent = await suite.backend("silent", () => {});
+    await suite.publish(
       [
         endpoint("empty.test", [{ selector: "role=none" }]),
         endpoint("dead.test", [{ selector: "role=dead" }]),
@@ -62,9 +35,8 @@ describe("router failure handling", () => {
         backendOf(silent, { role: "silent" }),
       ],
     );
-    await waitFor(() => router.tableVersion() === version);
     const expectError = async (host: string, status: number, reason: string) => {
-      const answer = await get(router.url, host);
+      const answer = await get(suite.router.url, host);
       expect({ host, status: answer.status, reason: answer.headers["x-signalbox-error"] }).toEqual({
         host,
         status,
@@ -78,11 +50,11 @@ describe("router failure handling", () => {
     await expectError("empty.test", 503, "no-healthy-backend");
     await expectError("dead.test", 502, "unreachable");
     await expectError("slow.test", 504, "timeout");
-    expect((await get(router.url, "limited.test")).status).toBe(200);
-    expect((await get(router.url, "limited.test")).status).toBe(200);
+    expect((await get(suite.router.url, "limited.test")).status).toBe(200);
+    expect((await get(suite.router.url, "limited.test")).status).toBe(200);
     const limited = await expectError("limited.test", 429, "rate-limited");
     expect(limited.headers["retry-after"]).toBe("1");
-    const big = await get(router.url, "limited.test", { headers: { "x-big": "x".repeat(4096) } }).catch(
+    const big = await get(suite.router.url, "limited.test", { headers: { "x-big": "x".repeat(4096) } }).catch(
       () => undefined,
     );
     expect(big?.status).toBe(431);
@@ -90,7 +62,7 @@ describe("router failure handling", () => {
   });
 
   it("answers 400 to a malformed request on the raw socket", async () => {
-    const port = new URL(router.url).port;
+    const port = new URL(suite.router.url).port;
     const text = await new Promise<string>((resolve) => {
       const socket = connect(Number(port), "127.0.0.1", () => socket.write("NOT HTTP AT ALL\r\n\r\n"));
       let data = "";
@@ -104,13 +76,12 @@ describe("router failure handling", () => {
   });
 
   it("loses no GET when a backend is killed during load, and ejects it", async () => {
-    const survivor = await backend("survivor");
-    const victim = await backend("victim");
-    const version = await harness.publish(
+    const survivor = await suite.backend("survivor");
+    const victim = await suite.backend("victim");
+    await suite.publish(
       [endpoint("kill.test", [{ selector: "" }])],
       [backendOf(survivor), backendOf(victim)],
     );
-    await waitFor(() => router.tableVersion() === version);
     const agent = new Agent({ connections: 16 });
     const statuses: number[] = [];
     let sent = 0;
@@ -118,7 +89,10 @@ describe("router failure handling", () => {
       while (sent < 3000) {
         sent += 1;
         if (sent === 1000) void victim.kill();
-        const res = await request(`${router.url}/`, { dispatcher: agent, headers: { host: "kill.test" } });
+        const res = await request(`${suite.router.url}/`, {
+          dispatcher: agent,
+          headers: { host: "kill.test" },
+        });
         await res.body.text();
         statuses.push(res.statusCode);
       }
@@ -128,7 +102,7 @@ describe("router failure handling", () => {
     expect(statuses.length).toBe(3000);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(victim.hits).toBeGreaterThan(100);
-    const routes = (await (await request(`${router.admin}/routes`)).body.json()) as {
+    const routes = (await (await request(`${suite.router.admin}/routes`)).body.json()) as {
       endpoints: { routes: { backends: { id: string; ejected: boolean }[] }[] }[];
     };
     const states = routes.endpoints.flatMap((e) => e.routes.flatMap((r) => r.backends));
@@ -138,25 +112,21 @@ describe("router failure handling", () => {
         expect.objectContaining({ id: "survivor", ejected: false }),
       ]),
     );
-    const metrics = await (await request(`${router.admin}/metrics`)).body.text();
+    const metrics = await (await request(`${suite.router.admin}/metrics`)).body.text();
     expect(metrics).toMatch(/signalbox_router_retries_total [1-9]/);
   });
 
   it("never retries a POST with a body once it may have reached a backend", async () => {
     let seen = 0;
-    const resetter = await backend("resetter", (req) => {
+    const resetter = await suite.backend("resetter", (req) => {
       seen += 1;
       req.socket.destroy();
     });
-    const other = await backend("other");
-    const version = await harness.publish(
-      [endpoint("post.test", [{ selector: "" }])],
-      [backendOf(resetter), backendOf(other)],
-    );
-    await waitFor(() => router.tableVersion() === version);
+    const other = await suite.backend("other");
+    await suite.publish([endpoint("post.test", [{ selector: "" }])], [backendOf(resetter), backendOf(other)]);
     let failed = 0;
     for (let i = 0; i < 4; i++) {
-      const res = await request(`${router.url}/`, {
+      const res = await request(`${suite.router.url}/`, {
         method: "POST",
         body: "payload",
         headers: { host: "post.test" },
@@ -169,32 +139,31 @@ describe("router failure handling", () => {
     expect(failed).toBe(seen);
     expect(failed).toBeGreaterThan(0);
     // A GET without a body to the same pair never fails: the reset is retried on the other backend.
-    for (let i = 0; i < 4; i++) expect((await get(router.url, "post.test")).status).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await get(suite.router.url, "post.test")).status).toBe(200);
   });
 });
 
 describe("router without NATS", () => {
   it("keeps serving the last good table while NATS is down and catches up when it is back", async () => {
-    const b = await backend("steady");
-    const version = await harness.publish([endpoint("steady.test", [{ selector: "" }])], [backendOf(b)]);
-    await waitFor(() => router.tableVersion() === version);
+    const b = await suite.backend("steady");
+    await suite.publish([endpoint("steady.test", [{ selector: "" }])], [backendOf(b)]);
     let restarted = false;
-    const restarting = harness.nats.restart().then(() => {
+    const restarting = suite.harness.nats.restart().then(() => {
       restarted = true;
     });
     const during: number[] = [];
     // Requests all through the outage, until the server answers again.
-    while (!restarted) during.push((await get(router.url, "steady.test")).status);
+    while (!restarted) during.push((await get(suite.router.url, "steady.test")).status);
     await restarting;
     expect(during.length).toBeGreaterThan(10);
     expect(during.filter((s) => s !== 200)).toEqual([]);
-    const next = await harness.publish(
+    const next = await suite.harness.publish(
       [endpoint("steady.test", [{ selector: "" }]), endpoint("after.test", [{ selector: "" }])],
       [backendOf(b)],
     );
-    await waitFor(() => router.tableVersion() === next, 15_000, "the table written after the restart");
-    expect((await get(router.url, "after.test")).status).toBe(200);
-    const ready = await request(`${router.admin}/readyz`);
+    await waitFor(() => suite.router.tableVersion() === next, 15_000, "the table written after the restart");
+    expect((await get(suite.router.url, "after.test")).status).toBe(200);
+    const ready = await request(`${suite.router.admin}/readyz`);
     expect(ready.statusCode).toBe(200);
     await ready.body.text();
   }, 30_000);

@@ -6,27 +6,16 @@ import { type AddressInfo, connect } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import {
-  backendOf,
-  endpoint,
-  get,
-  type Harness,
-  startBackend,
-  startHarness,
-  type TestBackend,
-  type TestRouter,
-  waitFor,
-} from "./harness.js";
+import { backendOf, endpoint, get, type TestBackend } from "./harness.js";
+import { useRouterSuite } from "./router-suite.js";
 
-let harness: Harness;
-let router: TestRouter;
+const suite = useRouterSuite({ ROUTER_LISTEN: "127.0.0.1:0,[::1]:0" });
 let echoBackend: TestBackend;
 let special: Server;
 let specialAddress: string;
 
 beforeAll(async () => {
-  harness = await startHarness();
-  echoBackend = await startBackend("echo");
+  echoBackend = await suite.backend("echo");
   // /hop answers with hop-by-hop headers; /stream sends a chunk, waits for /release, then ends;
   // /upload echoes the request body as it arrives; WebSocket echo on any path.
   let release: (() => void) | undefined;
@@ -55,8 +44,7 @@ beforeAll(async () => {
   wss.on("connection", (ws, req) => ws.send(`hello ${req.url} ${req.headers["x-forwarded-for"]}`));
   await new Promise<void>((resolve) => special.listen(0, "127.0.0.1", resolve));
   specialAddress = `127.0.0.1:${(special.address() as AddressInfo).port}`;
-  router = await harness.startRouter({ ROUTER_LISTEN: "127.0.0.1:0,[::1]:0" });
-  const version = await harness.publish(
+  await suite.publish(
     [
       endpoint("echo.test", [{ selector: "role=echo" }]),
       endpoint("special.test", [{ selector: "role=special" }]),
@@ -74,12 +62,9 @@ beforeAll(async () => {
       backendOf({ id: "special", address: specialAddress }, { role: "special" }),
     ],
   );
-  await waitFor(() => router.tableVersion() === version);
 });
 
 afterAll(async () => {
-  await harness?.stop();
-  await echoBackend?.kill();
   special.closeAllConnections();
   await new Promise((resolve) => special.close(resolve));
 });
@@ -102,7 +87,7 @@ function rawRequest(port: number, head: string): Promise<string> {
 
 describe("router headers", () => {
   it("drops the client's hop-by-hop headers and sets the forwarding headers", async () => {
-    const port = Number(new URL(router.url).port);
+    const port = Number(new URL(suite.router.url).port);
     const reply = await rawRequest(
       port,
       "GET /h HTTP/1.1\r\nHost: echo.test:8080\r\nConnection: keep-alive, X-Hop\r\nX-Hop: secret\r\n" +
@@ -129,7 +114,7 @@ describe("router headers", () => {
   });
 
   it("answers a client's Expect: 100-continue itself and forwards the body", async () => {
-    const port = Number(new URL(router.url).port);
+    const port = Number(new URL(suite.router.url).port);
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(port, "127.0.0.1", () =>
         socket.write(
@@ -160,10 +145,10 @@ describe("router headers", () => {
   });
 
   it("generates x-request-id when the client sends none", async () => {
-    const first = JSON.parse((await get(router.url, "echo.test")).body) as {
+    const first = JSON.parse((await get(suite.router.url, "echo.test")).body) as {
       headers: Record<string, string>;
     };
-    const second = JSON.parse((await get(router.url, "echo.test")).body) as {
+    const second = JSON.parse((await get(suite.router.url, "echo.test")).body) as {
       headers: Record<string, string>;
     };
     expect(first.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
@@ -171,7 +156,7 @@ describe("router headers", () => {
   });
 
   it("quotes an IPv6 client in Forwarded", async () => {
-    const v6 = router.addresses[1];
+    const v6 = suite.router.addresses[1];
     const res = await request(`http://[::1]:${v6?.port}/`, { headers: { host: "echo.test" } });
     const body = (await res.body.json()) as { headers: Record<string, string> };
     expect(body.headers.forwarded).toBe('for="[::1]";host=echo.test;proto=http');
@@ -179,14 +164,14 @@ describe("router headers", () => {
   });
 
   it("drops the backend's hop-by-hop headers from the response", async () => {
-    const answer = await get(router.url, "special.test", { path: "/hop" });
+    const answer = await get(suite.router.url, "special.test", { path: "/hop" });
     expect(answer.headers["x-public"]).toBe("1");
     expect(answer.headers["x-internal"]).toBeUndefined();
     expect(answer.headers["keep-alive"]).not.toBe("timeout=5");
   });
 
   it("applies an endpoint's filters in order", async () => {
-    const answer = await get(router.url, "filters.test", {
+    const answer = await get(suite.router.url, "filters.test", {
       path: "/api/users?x=1",
       headers: { "x-debug": "1" },
     });
@@ -196,23 +181,23 @@ describe("router headers", () => {
     expect(body.headers["x-debug"]).toBeUndefined();
     expect(answer.headers["x-served-by"]).toBe("signalbox");
     expect(answer.headers["content-type"]).toBeUndefined();
-    const redirect = await get(router.url, "secure.test:8080", { path: "/a?b=1" });
+    const redirect = await get(suite.router.url, "secure.test:8080", { path: "/a?b=1" });
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe("https://secure.test/a?b=1");
   });
 
   it("streams response and request bodies instead of buffering them", async () => {
-    const res = await request(`${router.url}/stream`, { headers: { host: "special.test" } });
+    const res = await request(`${suite.router.url}/stream`, { headers: { host: "special.test" } });
     const reader = res.body[Symbol.asyncIterator]();
     const first = await reader.next();
     expect(String(first.value)).toBe("first;");
-    await get(router.url, "special.test", { path: "/release" });
+    await get(suite.router.url, "special.test", { path: "/release" });
     let rest = "";
     for (let next = await reader.next(); !next.done; next = await reader.next()) rest += String(next.value);
     expect(rest).toBe("last");
 
     const payload = Buffer.alloc(5 * 1024 * 1024, "z");
-    const upload = await request(`${router.url}/upload`, {
+    const upload = await request(`${suite.router.url}/upload`, {
       method: "POST",
       body: payload,
       headers: { host: "special.test" },
@@ -222,7 +207,7 @@ describe("router headers", () => {
   });
 
   it("passes a WebSocket upgrade through with the forwarding headers", async () => {
-    const ws = new WebSocket(`${router.url.replace("http", "ws")}/chat`, {
+    const ws = new WebSocket(`${suite.router.url.replace("http", "ws")}/chat`, {
       headers: { host: "special.test" },
     });
     const message = await new Promise<string>((resolve, reject) => {
@@ -231,7 +216,7 @@ describe("router headers", () => {
     });
     expect(message).toBe("hello /chat 127.0.0.1");
     ws.close();
-    const refused = new WebSocket(`${router.url.replace("http", "ws")}/`, {
+    const refused = new WebSocket(`${suite.router.url.replace("http", "ws")}/`, {
       headers: { host: "nowhere.test" },
     });
     const status = await new Promise<number>((resolve) =>

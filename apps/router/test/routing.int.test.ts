@@ -4,41 +4,27 @@
 import { codecs, connectNats, subjects } from "@signalbox/bus";
 import { captureLogger } from "@signalbox/bus/testing";
 import { Agent, request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  backendOf,
-  endpoint,
-  get,
-  type Harness,
-  startBackend,
-  startHarness,
-  type TestBackend,
-  type TestRouter,
-  waitFor,
-} from "./harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { backendOf, endpoint, get, type TestBackend, waitFor } from "./harness.js";
+import { useRouterSuite } from "./router-suite.js";
 
-let harness: Harness;
-let router: TestRouter;
+const suite = useRouterSuite();
 const backends: TestBackend[] = [];
 
 beforeAll(async () => {
-  harness = await startHarness();
-  for (const id of ["a1", "a2", "b1", "b2"]) backends.push(await startBackend(id));
-  router = await harness.startRouter();
-});
-
-afterAll(async () => {
-  await harness?.stop();
-  await Promise.all(backends.map((b) => b.kill()));
+  for (const id of ["a1", "a2", "b1", "b2"]) backends.push(await suite.backend(id));
 });
 
 describe("router routing", () => {
   it("is ready with version 0 from an empty bucket and answers 404 for unknown hosts", async () => {
-    await waitFor(() => router.tableVersion() >= 0, 5000, "first table");
-    const ready = await request(`${router.admin}/readyz`);
+    await waitFor(() => suite.router.tableVersion() >= 0, 5000, "first table");
+    const ready = await request(`${suite.router.admin}/readyz`);
     expect(ready.statusCode).toBe(200);
     await ready.body.text();
-    const answer = await get(router.url, "nowhere.test");
+    const health = await request(`${suite.router.admin}/healthz`);
+    expect(health.statusCode).toBe(200);
+    expect(await health.body.json()).toEqual({ status: "ok", tableVersion: suite.router.tableVersion() });
+    const answer = await get(suite.router.url, "nowhere.test");
     expect(answer.status).toBe(404);
     expect(answer.headers["x-signalbox-error"]).toBe("no-endpoint");
   });
@@ -51,8 +37,7 @@ describe("router routing", () => {
       }),
     ];
     // The harness numbers versions 1, 2, ...: publish the next one's table.
-    let version = await harness.publish(tableFor(router.tableVersion() + 1), all);
-    await waitFor(() => router.tableVersion() === version, 5000, "first swap table");
+    let version = await suite.publish(tableFor(suite.router.tableVersion() + 1), all);
     const agent = new Agent({ connections: 32 });
     const results: {
       startVersion: number;
@@ -65,12 +50,15 @@ describe("router routing", () => {
     const worker = async () => {
       while (sent < 10_000) {
         sent += 1;
-        const startVersion = router.tableVersion();
-        const res = await request(`${router.url}/x`, { dispatcher: agent, headers: { host: "swap.test" } });
+        const startVersion = suite.router.tableVersion();
+        const res = await request(`${suite.router.url}/x`, {
+          dispatcher: agent,
+          headers: { host: "swap.test" },
+        });
         const body = (await res.body.json()) as { backend: string; headers: Record<string, string> };
         results.push({
           startVersion,
-          endVersion: router.tableVersion(),
+          endVersion: suite.router.tableVersion(),
           status: res.statusCode,
           seen: Number(body.headers["x-table-version"]),
           pool: body.backend.slice(0, 1),
@@ -79,13 +67,13 @@ describe("router routing", () => {
     };
     const writer = (async () => {
       for (let i = 0; i < 100; i++) {
-        version = await harness.publish(tableFor(version + 1), all);
+        version = await suite.harness.publish(tableFor(version + 1), all);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
     await Promise.all([writer, ...Array.from({ length: 32 }, worker)]);
     await agent.close();
-    await waitFor(() => router.tableVersion() === version, 5000, "last table");
+    await waitFor(() => suite.router.tableVersion() === version, 5000, "last table");
     expect(results.length).toBe(10_000);
     expect(results.filter((r) => r.status !== 200)).toEqual([]);
     // Each request was routed by one table: its filter and its backends agree ...
@@ -97,7 +85,7 @@ describe("router routing", () => {
 
   it("splits 90/10 by route weight within 2%", async () => {
     const [a1, , b1] = backends as [TestBackend, TestBackend, TestBackend];
-    const version = await harness.publish(
+    await suite.publish(
       [
         endpoint("weights.test", [
           { selector: "pool=a", weight: 90 },
@@ -106,10 +94,9 @@ describe("router routing", () => {
       ],
       [backendOf(a1, { pool: "a" }), backendOf(b1, { pool: "b" })],
     );
-    await waitFor(() => router.tableVersion() === version);
     const counts = { a1: 0, b1: 0 } as Record<string, number>;
     for (let i = 0; i < 1000; i++) {
-      const { body } = await get(router.url, "weights.test");
+      const { body } = await get(suite.router.url, "weights.test");
       const id = (JSON.parse(body) as { backend: string }).backend;
       counts[id] = (counts[id] ?? 0) + 1;
     }
@@ -132,56 +119,50 @@ describe("router routing", () => {
       ),
     ];
     const members = [backendOf(a1, { pool: "a" }), backendOf(b1, { pool: "b" })];
-    let version = await harness.publish(table(10), members);
-    await waitFor(() => router.tableVersion() === version);
+    await suite.publish(table(10), members);
     let cookie: string | undefined;
     for (let i = 0; i < 20 && cookie === undefined; i++) {
-      const answer = await get(router.url, "sticky.test");
+      const answer = await get(suite.router.url, "sticky.test");
       const setCookie = String(answer.headers["set-cookie"] ?? "");
       if ((JSON.parse(answer.body) as { backend: string }).backend === "b1") cookie = setCookie.split(";")[0];
     }
     expect(cookie).toMatch(/^sb_route_[0-9a-z]+=route001$/);
     for (let i = 0; i < 20; i++) {
-      const answer = await get(router.url, "sticky.test", { headers: { cookie: cookie as string } });
+      const answer = await get(suite.router.url, "sticky.test", { headers: { cookie: cookie as string } });
       expect((JSON.parse(answer.body) as { backend: string }).backend).toBe("b1");
       expect(answer.headers["set-cookie"]).toBeUndefined();
     }
-    version = await harness.publish(table(0), members);
-    await waitFor(() => router.tableVersion() === version);
-    const moved = await get(router.url, "sticky.test", { headers: { cookie: cookie as string } });
+    await suite.publish(table(0), members);
+    const moved = await get(suite.router.url, "sticky.test", { headers: { cookie: cookie as string } });
     expect((JSON.parse(moved.body) as { backend: string }).backend).toBe("a1");
     expect(String(moved.headers["set-cookie"])).toContain("=route000");
   });
 
   it("leaves out backends whose health verdict is not SERVING, and answers 503 when none is left", async () => {
     const [a1, a2] = backends as [TestBackend, TestBackend];
-    const version = await harness.publish(
-      [endpoint("health.test", [{ selector: "" }])],
-      [backendOf(a1), backendOf(a2)],
-    );
-    await waitFor(() => router.tableVersion() === version);
-    harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "SERVING" });
+    await suite.publish([endpoint("health.test", [{ selector: "" }])], [backendOf(a1), backendOf(a2)]);
+    suite.harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "SERVING" });
     await waitFor(
       async () =>
-        (await get(router.url, "health.test")).body.includes('"a2"') &&
-        (await get(router.url, "health.test")).body.includes('"a2"'),
+        (await get(suite.router.url, "health.test")).body.includes('"a2"') &&
+        (await get(suite.router.url, "health.test")).body.includes('"a2"'),
     );
     for (let i = 0; i < 10; i++)
-      expect(JSON.parse((await get(router.url, "health.test")).body).backend).toBe("a2");
-    harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "NOT_SERVING" });
-    await waitFor(async () => (await get(router.url, "health.test")).status === 503);
-    const answer = await get(router.url, "health.test");
+      expect(JSON.parse((await get(suite.router.url, "health.test")).body).backend).toBe("a2");
+    suite.harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "NOT_SERVING" });
+    await waitFor(async () => (await get(suite.router.url, "health.test")).status === 503);
+    const answer = await get(suite.router.url, "health.test");
     expect(answer.headers["x-signalbox-error"]).toBe("no-healthy-backend");
-    harness.publishHealth("/web", { a1: "SERVING", a2: "SERVING" });
-    await waitFor(async () => (await get(router.url, "health.test")).status === 200);
+    suite.harness.publishHealth("/web", { a1: "SERVING", a2: "SERVING" });
+    await waitFor(async () => (await get(suite.router.url, "health.test")).status === 200);
   });
 
   it("ramps a new backend up over the slow-start window instead of giving it its share at once", async () => {
-    const slow = await harness.startRouter({ ROUTER_SLOW_START_MS: "60000", ROUTER_ID: "slow-start" });
+    const slow = await suite.harness.startRouter({ ROUTER_SLOW_START_MS: "60000", ROUTER_ID: "slow-start" });
     const [a1, a2] = backends as [TestBackend, TestBackend];
-    let version = await harness.publish([endpoint("ramp.test", [{ selector: "" }])], [backendOf(a1)]);
+    let version = await suite.harness.publish([endpoint("ramp.test", [{ selector: "" }])], [backendOf(a1)]);
     await waitFor(() => slow.tableVersion() === version);
-    version = await harness.publish(
+    version = await suite.harness.publish(
       [endpoint("ramp.test", [{ selector: "" }])],
       [backendOf(a1), backendOf(a2)],
     );
@@ -199,12 +180,11 @@ describe("router routing", () => {
 
   it("describes the table on /routes and a URL on /explain", async () => {
     const [a1] = backends as [TestBackend];
-    const version = await harness.publish(
+    const version = await suite.publish(
       [endpoint("*.explain.test", [{ selector: "" }]), endpoint("api.explain.test/v1", [{ selector: "" }])],
       [backendOf(a1)],
     );
-    await waitFor(() => router.tableVersion() === version);
-    const routes = (await (await request(`${router.admin}/routes`)).body.json()) as {
+    const routes = (await (await request(`${suite.router.admin}/routes`)).body.json()) as {
       version: number;
       endpoints: { pattern: string; routes: { backends: { id: string; available: boolean }[] }[] }[];
     };
@@ -214,22 +194,27 @@ describe("router routing", () => {
       expect.objectContaining({ id: "a1", available: true }),
     ]);
     const explained = (await (
-      await request(`${router.admin}/explain?url=${encodeURIComponent("http://api.explain.test/v1/users")}`)
+      await request(
+        `${suite.router.admin}/explain?url=${encodeURIComponent("http://api.explain.test/v1/users")}`,
+      )
     ).body.json()) as { endpoint: string; shadows: string[]; routes: { backends: { id: string }[] }[] };
     expect(explained.endpoint).toBe("api.explain.test/v1");
     expect(explained.shadows).toEqual(["*.explain.test"]);
     expect(explained.routes[0]?.backends[0]?.id).toBe("a1");
-    const metrics = await (await request(`${router.admin}/metrics`)).body.text();
+    const metrics = await (await request(`${suite.router.admin}/metrics`)).body.text();
     expect(metrics).toContain(`signalbox_router_table_version ${version}`);
     expect(metrics).toMatch(/signalbox_router_backend_requests_total\{backend="a1"\} \d+/);
   });
 
   it("publishes per-backend request counts on stats.router.<routerId> every interval", async () => {
     const [a1] = backends as [TestBackend];
-    const version = await harness.publish([endpoint("stats.test", [{ selector: "" }])], [backendOf(a1)]);
-    await waitFor(() => router.tableVersion() === version);
+    await suite.publish([endpoint("stats.test", [{ selector: "" }])], [backendOf(a1)]);
     const logs = captureLogger("silent");
-    const nc = await connectNats({ servers: harness.nats.url, name: "stats-reader", logger: logs.logger });
+    const nc = await connectNats({
+      servers: suite.harness.nats.url,
+      name: "stats-reader",
+      logger: logs.logger,
+    });
     try {
       let seen: number[] = [];
       const sub = nc.subscribe(subjects.routerStats("test-router"), {
@@ -242,7 +227,7 @@ describe("router routing", () => {
       // One message first, so counts from earlier tests are out of the way.
       await waitFor(() => seen.length > 0, 5000, "a first stats message");
       seen = [];
-      for (let i = 0; i < 7; i++) await get(router.url, "stats.test");
+      for (let i = 0; i < 7; i++) await get(suite.router.url, "stats.test");
       await waitFor(() => seen.reduce((n, c) => n + c, 0) >= 7, 5000, "stats messages");
       sub.unsubscribe();
       expect(seen.reduce((n, c) => n + c, 0)).toBe(7);
