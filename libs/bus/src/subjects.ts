@@ -53,6 +53,11 @@ export const buckets = {
   config: "signalbox-config",
 } as const;
 
+/** The subject a KV key's values are published on (the KV protocol: `$KV.<bucket>.<key>`). */
+export function kvKeySubject(bucket: string, key: string): string {
+  return `$KV.${bucket}.${key}`;
+}
+
 /** The key written last: `{version, hash, generatedAt, ...}` of the table the other keys make up. */
 export const META_KEY = "meta";
 

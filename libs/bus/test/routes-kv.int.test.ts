@@ -1,11 +1,12 @@
 // signalbox-routes through the KV helpers against a private nats-server: a 10,000-backend
 // table written and read back with the same hash, a diff applied, stale keys removed,
 // and followers that only ever see consistent tables.
-import type { KV } from "@nats-io/kv";
+import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connect } from "@nats-io/transport-node";
 import { hashTable, type RouteTable } from "@signalbox/route-model";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { codecs } from "../src/codecs.js";
 import { RouteTableError } from "../src/errors.js";
 import { openConfigBucket, openRoutesBucket } from "../src/kv/buckets.js";
 import { followRouteTables, readRouteTable } from "../src/kv/routes-reader.js";
@@ -81,7 +82,11 @@ describe("writeRouteTable / readRouteTable", () => {
   it("writes 10,000 backends and reads back the same hash; then a diff gives the new hash", async () => {
     const v1 = makeTable(10_000, 1, 500);
     let started = performance.now();
-    expect(await writeRouteTable(kv, undefined, v1)).toEqual({ written: 10_500, deleted: 0 });
+    expect(await writeRouteTable(kv, undefined, v1)).toEqual({
+      written: 10_500,
+      deleted: 0,
+      hash: hashTable(v1),
+    });
     const writeMs = performance.now() - started;
     started = performance.now();
     const read1 = await readRouteTable(kv);
@@ -105,7 +110,7 @@ describe("writeRouteTable / readRouteTable", () => {
         ...Array.from({ length: 20 }, (_, i) => makeBackend(20_000 + i)),
       ],
     };
-    expect(await writeRouteTable(kv, v1, v2)).toEqual({ written: 121, deleted: 51 });
+    expect(await writeRouteTable(kv, v1, v2)).toMatchObject({ written: 121, deleted: 51 });
     const read2 = await readRouteTable(kv);
     expect(read2.version).toBe(2);
     expect(read2.backends).toHaveLength(9_970);
@@ -116,7 +121,7 @@ describe("writeRouteTable / readRouteTable", () => {
   it("without prev, deletes every endpoint and backend key the new table lacks", async () => {
     await writeRouteTable(kv, undefined, makeTable(30, 1, 5));
     const smaller = makeTable(10, 2, 2);
-    expect(await writeRouteTable(kv, undefined, smaller)).toEqual({ written: 12, deleted: 23 });
+    expect(await writeRouteTable(kv, undefined, smaller)).toMatchObject({ written: 12, deleted: 23 });
     const read = await readRouteTable(kv);
     expect(hashTable(read)).toBe(hashTable(smaller));
     const keys: string[] = [];
@@ -134,6 +139,46 @@ describe("writeRouteTable / readRouteTable", () => {
     const invalid = { ...table, backends: [{ ...makeBackend(0), address: "nowhere" }] };
     await expect(writeRouteTable(kv, undefined, invalid)).rejects.toThrow(/backend\.shop_web.*is not valid/);
     expect(await kv.get(META_KEY)).toBeNull();
+  });
+
+  it("writes the keys of the caller's diff and the caller's hash, computing neither again", async () => {
+    const v1 = makeTable(4, 1, 1);
+    await writeRouteTable(kv, undefined, v1);
+    const v2: RouteTable = { ...v1, version: 2, backends: v1.backends.map((b) => ({ ...b, weight: 5 })) };
+    const diff = {
+      changedEndpoints: [],
+      removedEndpoints: [],
+      changedBackends: [v2.backends[1]?.id as string],
+      removedBackends: [],
+    };
+    expect(await writeRouteTable(kv, v1, v2, { diff, hash: "given" })).toEqual({
+      written: 1,
+      deleted: 0,
+      hash: "given",
+    });
+    const meta = codecs.routesMeta.decode((await kv.get(META_KEY))?.value ?? new Uint8Array());
+    expect(meta.ok && meta.value.hash).toBe("given");
+    const stored = await kv.get(backendKey(v2.backends[0]?.id as string));
+    expect(JSON.parse(stored?.string() ?? "{}").weight).toBeUndefined();
+    expect(
+      JSON.parse((await kv.get(backendKey(diff.changedBackends[0] as string)))?.string() ?? "{}").weight,
+    ).toBe(5);
+  });
+
+  it("rejects naming the key when JetStream does not store a write, and writes no meta", async () => {
+    const v1 = makeTable(10, 1, 1);
+    await writeRouteTable(kv, undefined, v1);
+    await kv.destroy();
+    const error = await writeRouteTable(kv, v1, makeTable(50, 2, 2)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RouteTableError);
+    expect((error as RouteTableError).message).toMatch(/^route table (endpoint|backend)\..*: not stored: /);
+    kv = await openRoutesBucket(nc);
+    expect(await kv.get(META_KEY)).toBeNull();
+  });
+
+  it("refuses a bucket handle it cannot pipeline writes on", async () => {
+    const other = await new Kvm(nc).create("signalbox-routes", { history: 1 });
+    await expect(writeRouteTable(other, undefined, makeTable(1, 1, 1))).rejects.toThrow(/openRoutesBucket/);
   });
 
   it("waits for the meta of a write in progress instead of returning a mix", async () => {

@@ -68,8 +68,8 @@ export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
         if (isEmptyDiff(changes)) return base;
         table = { ...next, version: base.version + 1 };
       }
-      await writeRouteTable(kv, base, table);
-      // The hash routers compare is the one writeRouteTable put in `meta`.
+      const { hash } = await writeRouteTable(kv, base, table, { diff: changes });
+      // Announced only while `meta` is still this table (no other writer slipped in after it).
       const meta = await readMeta();
       if (meta?.version !== table.version) {
         logger.warn(
@@ -82,7 +82,7 @@ export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
         subjects.routesUpdated,
         codecs.routesUpdated.encode({
           version: table.version,
-          hash: meta.hash,
+          hash,
           generatedAt: table.generatedAt,
           changed: {
             endpoints: capped([...changes.changedEndpoints, ...changes.removedEndpoints]),

@@ -6,15 +6,16 @@ import type { KV } from "@nats-io/kv";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { buckets } from "../subjects.js";
+import { rememberBucket } from "./pipelined-writes.js";
 
 /** signalbox-routes: the latest value per key is all a reader needs; no TTL. */
 const ROUTES_BUCKET = { history: 1 } as const;
 /** signalbox-config: a few revisions to see what an API call changed. */
 const CONFIG_BUCKET = { history: 5 } as const;
 
-/** Creates (or opens, same config) the signalbox-routes bucket. */
-export function openRoutesBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).create(buckets.routes, ROUTES_BUCKET);
+/** Creates (or opens, same config) the signalbox-routes bucket; writeRouteTable needs one opened here. */
+export async function openRoutesBucket(nc: NatsConnection): Promise<KV> {
+  return rememberBucket(await new Kvm(nc).create(buckets.routes, ROUTES_BUCKET), nc, buckets.routes);
 }
 
 /** Creates (or opens, same config) the signalbox-config bucket. */

@@ -11,103 +11,163 @@ import {
   parseBackend,
   parseEndpoint,
   type RouteTable,
+  type TableDiff,
 } from "@signalbox/route-model";
 import { codecs } from "../codecs.js";
 import { RouteTableError } from "../errors.js";
 import type { RoutesMeta } from "../messages/routes.js";
 import { backendKey, endpointKey, META_KEY, parseRouteKey } from "../subjects.js";
+import { type KvWrite, writeKvPipelined } from "./pipelined-writes.js";
 import { encodeEntry, sameEntry } from "./route-entry.js";
-import { runBounded } from "./run-bounded.js";
 
-/** KV operations in flight at once while writing a table. */
-const IN_FLIGHT = 256;
+export interface WriteRouteTableOptions {
+  /** diffTables(prev, next), when the caller has it already. */
+  diff?: TableDiff;
+  /** hashTable(next), when the caller has it already. */
+  hash?: string;
+}
 
 export interface WriteResult {
   /** Endpoint and backend keys put (`meta` not counted). */
   written: number;
   /** Endpoint and backend keys deleted. */
   deleted: number;
+  /** The hash written to `meta`. */
+  hash: string;
 }
 
 /**
- * Writes `next` given that the bucket holds `prev`: puts the endpoints and backends that
- * are new or changed, deletes the removed ones, then puts `meta` `{version, hash,
- * generatedAt, endpointCount, backendCount}`. Without `prev` (first write, a restart, or
- * a bucket that may have been lost) every entry is put and every other endpoint/backend
- * key in the bucket deleted. Retrying a failed call with the same `prev` is safe. Calls
- * must not overlap. Throws RouteTableError, writing nothing, for a duplicate pattern or
- * backend id, or an entry a reader would not read back as it is.
+ * Writes `next` given that `kv` (opened by openRoutesBucket) holds `prev`: puts the endpoints
+ * and backends that are new or changed and deletes the removed ones, all in flight together,
+ * then, once JetStream acked every one of them, puts `meta` `{version, hash, generatedAt,
+ * endpointCount, backendCount}`. Without `prev` (first write, a restart, or a bucket that may
+ * have been lost) every entry is put and every other endpoint/backend key in the bucket
+ * deleted. `opts.diff` and `opts.hash` must be diffTables(prev, next) and hashTable(next).
+ * Retrying a failed call with the same `prev` is safe. Calls must not overlap. Throws
+ * RouteTableError, writing nothing, for a duplicate pattern or backend id, or an entry a
+ * reader would not read back as it is. Work besides the writes is O(changes) plus one pass
+ * over `next` when its endpoints and backends are sorted (as the watcher builds them).
  */
 export async function writeRouteTable(
   kv: KV,
   prev: RouteTable | undefined,
   next: RouteTable,
+  opts: WriteRouteTableOptions = {},
 ): Promise<WriteResult> {
-  const endpointsByPattern = indexUnique(next.endpoints, (e) => e.pattern, "endpoint");
-  const backendsById = indexUnique(next.backends, (b) => b.id, "backend");
-  const diff = diffTables(prev, next);
-  const puts: [string, Endpoint | Backend][] = [
-    ...diff.changedEndpoints.map((pattern): [string, Endpoint] => [
-      endpointKey(pattern),
-      endpointsByPattern.get(pattern) as Endpoint,
-    ]),
-    ...diff.changedBackends.map((id): [string, Backend] => [backendKey(id), backendsById.get(id) as Backend]),
+  const endpoints = lookupUnique(next.endpoints, (e) => e.pattern, "endpoint");
+  const backends = lookupUnique(next.backends, (b) => b.id, "backend");
+  const diff = opts.diff ?? diffTables(prev, next);
+  const puts: KvWrite[] = [
+    ...diff.changedEndpoints.map((pattern) => putOf(endpointKey(pattern), endpoints(pattern), parseEndpoint)),
+    ...diff.changedBackends.map((id) => putOf(backendKey(id), backends(id), parseBackend)),
   ];
-  for (const [key, entry] of puts) checkRoundTrip(key, entry);
   const deletes =
     prev === undefined
-      ? await staleKeys(kv, endpointsByPattern, backendsById)
+      ? await staleKeys(kv, endpoints, backends)
       : [...diff.removedEndpoints.map(endpointKey), ...diff.removedBackends.map(backendKey)];
 
-  await runBounded(puts, IN_FLIGHT, ([key, entry]) => kv.put(key, encodeEntry(entry)));
-  await runBounded(deletes, IN_FLIGHT, (key) => kv.delete(key));
+  await writeKvPipelined(kv, [...puts, ...deletes.map((key) => ({ key }))]);
+  const hash = opts.hash ?? hashTable(next);
   const meta: RoutesMeta = {
     version: next.version,
-    hash: hashTable(next),
+    hash,
     generatedAt: next.generatedAt,
     endpointCount: next.endpoints.length,
     backendCount: next.backends.length,
   };
   await kv.put(META_KEY, codecs.routesMeta.encode(meta));
-  return { written: puts.length, deleted: deletes.length };
+  return { written: puts.length, deleted: deletes.length, hash };
 }
 
-function indexUnique<T>(items: readonly T[], keyOf: (item: T) => string, kind: string): Map<string, T> {
+/**
+ * Entry by key, throwing for a key that appears twice. Sorted input (the usual case) is
+ * checked in one pass of neighbour comparisons and searched by bisection; other input is indexed.
+ */
+function lookupUnique<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  kind: string,
+): (key: string) => T | undefined {
+  const duplicate = (key: string) =>
+    new RouteTableError(`${kind} ${JSON.stringify(key)}`, "appears twice in the table");
+  let sorted = true;
+  for (let i = 1; i < items.length && sorted; i++) {
+    const before = keyOf(items[i - 1] as T);
+    const key = keyOf(items[i] as T);
+    if (before === key) throw duplicate(key);
+    sorted = before < key;
+  }
+  if (sorted) {
+    return (key) => {
+      let low = 0;
+      let high = items.length - 1;
+      while (low <= high) {
+        const middle = (low + high) >>> 1;
+        const candidate = keyOf(items[middle] as T);
+        if (candidate === key) return items[middle];
+        if (candidate < key) low = middle + 1;
+        else high = middle - 1;
+      }
+      return undefined;
+    };
+  }
   const index = new Map<string, T>();
   for (const item of items) {
     const key = keyOf(item);
-    if (index.has(key))
-      throw new RouteTableError(`${kind} ${JSON.stringify(key)}`, "appears twice in the table");
+    if (index.has(key)) throw duplicate(key);
     index.set(key, item);
   }
-  return index;
+  return (key) => index.get(key);
 }
 
-/** A reader hashes what it parses; an entry that parses differently would never make a consistent table. */
-function checkRoundTrip(key: string, entry: Endpoint | Backend): void {
-  const isEndpoint = key.startsWith("endpoint.");
+/** The put of one entry, checked first: a reader hashes what it parses, so an entry that parses differently would never make a consistent table. */
+function putOf<T extends Endpoint | Backend>(
+  key: string,
+  entry: T | undefined,
+  parse: (x: unknown) => T,
+): KvWrite {
+  if (entry === undefined) throw new RouteTableError(key, "is in the diff but not in the table");
+  let parsed: T;
   try {
-    const parsed = isEndpoint ? parseEndpoint(entry) : parseBackend(entry);
-    if (!sameEntry(isEndpoint, entry, parsed)) {
-      throw new RouteTableError(key, "has fields a reader would drop or change");
-    }
+    parsed = parse(entry);
   } catch (error) {
-    if (error instanceof RouteTableError) throw error;
     throw new RouteTableError(key, `is not valid: ${(error as Error).message}`, { cause: error });
   }
+  if (!sameJson(entry, parsed) && !sameEntry(key.startsWith("endpoint."), entry, parsed)) {
+    throw new RouteTableError(key, "has fields a reader would drop or change");
+  }
+  return { key, value: encodeEntry(entry) };
+}
+
+/** Equal as JSON: same members (undefined ones count as absent) and values, arrays in order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aRecord = a as Record<string, unknown>;
+  const bRecord = b as Record<string, unknown>;
+  let aCount = 0;
+  for (const key in aRecord) {
+    if (aRecord[key] === undefined) continue;
+    aCount++;
+    if (!sameJson(aRecord[key], bRecord[key])) return false;
+  }
+  let bCount = 0;
+  for (const key in bRecord) if (bRecord[key] !== undefined) bCount++;
+  return aCount === bCount;
 }
 
 /** Endpoint and backend keys in the bucket that `next` does not have. */
 async function staleKeys(
   kv: KV,
-  endpoints: Map<string, unknown>,
-  backends: Map<string, unknown>,
+  endpoints: (pattern: string) => unknown,
+  backends: (id: string) => unknown,
 ): Promise<string[]> {
   const stale: string[] = [];
   for await (const key of await kv.keys()) {
     const parsed = parseRouteKey(key);
-    if (parsed?.kind === "endpoint" && !endpoints.has(parsed.pattern)) stale.push(key);
-    if (parsed?.kind === "backend" && !backends.has(parsed.id)) stale.push(key);
+    if (parsed?.kind === "endpoint" && endpoints(parsed.pattern) === undefined) stale.push(key);
+    if (parsed?.kind === "backend" && backends(parsed.id) === undefined) stale.push(key);
   }
   return stale;
 }
