@@ -1,8 +1,8 @@
 // The agent's configuration: environment variables -> AgentConfig, each mistake a
 // ConfigError naming the variable and its value (the CLI prints it and exits 2), and HELP.
 import { randomUUID } from "node:crypto";
-import type { Location } from "@signalbox/route-model";
-import { type Env, parseHostPort, readInteger, readLogLevel, readNatsEnv } from "@signalbox/service";
+import { type Location, parseAddress } from "@signalbox/route-model";
+import { type Env, readInteger, readLogLevel, readNatsEnv } from "@signalbox/service";
 import { ConfigError } from "./errors.js";
 import { parseLabels } from "./labels.js";
 import { parseLocation } from "./location.js";
@@ -118,18 +118,22 @@ function fromResult<T>(
   return result.value;
 }
 
-/** AGENT_BACKEND: `host:port` with a host and a port in 1..65535; an IPv6 host is bracketed (`[::1]:8080`). */
+/**
+ * AGENT_BACKEND: the Backend address the watcher will accept (route-model parseAddress): `host:port`,
+ * port 1..65535, an IPv6 host bracketed (`[::1]:8080`).
+ */
 function readBackendAddress(env: Env): string {
   const text = required(env, "AGENT_BACKEND");
-  const address = parseHostPort(text);
-  if (address === undefined || address.host === "" || address.port === 0) {
+  try {
+    return parseAddress(text, "AGENT_BACKEND");
+  } catch (error) {
     throw new ConfigError(
       "AGENT_BACKEND",
       text,
       "is not host:port (IPv6 as [::1]:8080) with a port in 1..65535",
+      { cause: error },
     );
   }
-  return text;
 }
 
 function parseWeight(text: string): number {

@@ -1,5 +1,5 @@
 import { ConfigError } from "@signalbox/bus";
-import { formatListenAddress } from "@signalbox/service";
+import { formatAddress } from "@signalbox/route-model";
 import { describe, expect, it } from "vitest";
 import { HELP, loadConfig } from "./config.js";
 
@@ -46,7 +46,7 @@ describe("loadConfig", () => {
       logLevel: "debug",
       natsEnv: { NATS_URL: "nats://10.0.0.1:4222", NATS_TOKEN: "t" },
     });
-    expect(formatListenAddress(config.grpcListen)).toBe("[::]:6000");
+    expect(formatAddress(config.grpcListen.host, config.grpcListen.port)).toBe("[::]:6000");
   });
 
   it.each([

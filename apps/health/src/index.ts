@@ -2,7 +2,8 @@
 // and serves grpc.health.v1. start() wires the parts; only the CLI reads the environment.
 import { type Clock, systemClock } from "@signalbox/backoff";
 import { connectNats, followRouteTables, openRoutesBucket } from "@signalbox/bus";
-import { formatListenAddress, startAdminServer } from "@signalbox/service";
+import { formatAddress } from "@signalbox/route-model";
+import { startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
 import type { HealthConfig } from "./config.js";
 import { startHealthGrpcServer } from "./grpc/health-service.js";
@@ -57,7 +58,7 @@ export async function start(config: HealthConfig, deps: HealthDeps = {}): Promis
   try {
     const grpcServer = await startHealthGrpcServer({
       store,
-      listen: formatListenAddress(config.grpcListen),
+      listen: formatAddress(config.grpcListen.host, config.grpcListen.port),
       logger: root.child({ component: "grpc" }),
       clock,
     });

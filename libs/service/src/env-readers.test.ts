@@ -2,7 +2,6 @@ import { ConfigError } from "@signalbox/bus";
 import { describe, expect, it } from "vitest";
 import {
   type Env,
-  formatListenAddress,
   parseHostPort,
   readInteger,
   readListenAddress,
@@ -108,16 +107,6 @@ describe("readListenAddresses", () => {
     const error = configErrorOf(() => readListenAddresses({ L: "127.0.0.1:0,localhost" }, "L", "h:1"));
     expect(error).toMatchObject({ variable: "L", value: "127.0.0.1:0,localhost" });
     expect(error.message).toContain('has "localhost", not host:port');
-  });
-});
-
-describe("formatListenAddress", () => {
-  it.each([
-    [{ host: "::", port: 6000 }, "[::]:6000"],
-    [{ host: "0.0.0.0", port: 50051 }, "0.0.0.0:50051"],
-  ])("writes %j as %s", (address, text) => {
-    expect(formatListenAddress(address)).toBe(text);
-    expect(readListenAddress({ X: text }, "X", "h:1")).toEqual(address);
   });
 });
 

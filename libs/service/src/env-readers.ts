@@ -52,11 +52,6 @@ export function readListenAddresses(env: Env, name: string, fallback: string): L
   return text.split(",").map((part) => parseListenAddress(name, raw, part.trim()));
 }
 
-/** `host:port` again, with brackets around an IPv6 host, as gRPC and URLs want it. */
-export function formatListenAddress(address: ListenAddress): string {
-  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
-
 /** Bounds of a whole-number variable; `max` defaults to Number.MAX_SAFE_INTEGER. */
 export interface IntegerOptions {
   default: number;

@@ -10,11 +10,9 @@ export {
 } from "./admin-server.js";
 export {
   type Env,
-  formatListenAddress,
   type IntegerOptions,
   type ListenAddress,
   LOG_LEVELS,
-  parseHostPort,
   readInteger,
   readListenAddress,
   readListenAddresses,
