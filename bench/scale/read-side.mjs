@@ -8,7 +8,7 @@
 
 import { systemClock } from "@signalbox/backoff";
 import { backendKey, codecs, endpointKey, META_KEY } from "@signalbox/bus";
-import { diffTables, hashTable, marathonAppsToSnapshot } from "@signalbox/route-model";
+import { compileTable, diffTables, hashTable, marathonAppsToSnapshot } from "@signalbox/route-model";
 import { marathonApp } from "@signalbox/watcher/testing";
 import { TableStore } from "../../apps/router/dist/table/table-store.js";
 import { encodeEntry } from "../../libs/bus/dist/kv/route-entry.js";
@@ -72,6 +72,26 @@ console.log(`  hashTable same table again: ${fmt(time(() => hashTable(base)).ms)
   }
   console.log(
     `  per publication of one change, median of ${ROUNDS}: hashTable ${fmt(median(hash))}, diffTables ${fmt(median(diff))}`,
+  );
+}
+
+// compileTable on one change: from scratch, and from the previous compile with the changed ids.
+{
+  const full = [];
+  const incremental = [];
+  let prev = base;
+  let compiled = compileTable(base, { random: Math.random });
+  for (let round = 0; round < ROUNDS; round++) {
+    const { table, id } = changedTable(prev, round);
+    full.push(time(() => compileTable(table, { random: Math.random })).ms);
+    const changed = { endpoints: [], backends: [id] };
+    const step = time(() => compileTable(table, { random: Math.random }, { compiled, changed }));
+    incremental.push(step.ms);
+    compiled = step.result;
+    prev = table;
+  }
+  console.log(
+    `  compileTable after one change, median of ${ROUNDS}: full ${fmt(median(full))}, incremental ${fmt(median(incremental))}`,
   );
 }
 

@@ -37,8 +37,10 @@ export {
   type CompiledRoute,
   type CompiledTable,
   compileTable,
+  type PreviousCompile,
+  type TableChanges,
 } from "./table/compile.js";
 export { diffTables, type TableDiff } from "./table/diff.js";
-export { hashTable } from "./table/hash.js";
+export { hashTable, TableHashState } from "./table/hash.js";
 export type { TableWarning, TableWarningKind } from "./table/warnings.js";
 export { createSmoothWeightedPicker, type SmoothWeightedPicker } from "./weights/smooth-weighted.js";

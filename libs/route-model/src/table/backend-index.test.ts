@@ -69,4 +69,13 @@ describe("createBackendIndex", () => {
     expect(select("!canary")).toHaveLength(900);
     expect(touched.size).toBe(1000);
   });
+
+  it.each<[string, string | undefined]>([
+    ["tier=web,app=app7", "app"],
+    ["canary,tier=web", "canary"],
+    ["app in (app1,app2),tier=api", "app"],
+    ["!canary,tier!=web", undefined],
+  ])("names the narrowest requirement of %j", (text, key) => {
+    expect(index.narrowest(parseSelector(text))?.key).toBe(key);
+  });
 });

@@ -7,6 +7,18 @@ import type { Requirement, Selector } from "../selector/parse.js";
 export interface BackendIndex {
   /** Every backend `selector` matches, in the index's order. */
   select(selector: Selector): Backend[];
+  /**
+   * The requirement of `selector` that narrows the search most (`k=v`, `k in (...)` or `k` with
+   * the fewest backends), or undefined when none narrows: a backend `selector` matches always
+   * carries the label (or key) it names.
+   */
+  narrowest(selector: Selector): Requirement | undefined;
+}
+
+/** How many positions a narrowing requirement leaves, and (computed on demand) which. */
+interface Postings {
+  size: number;
+  positions(): number[];
 }
 
 /**
@@ -34,7 +46,7 @@ export function createBackendIndex(backends: readonly Backend[]): BackendIndex {
   });
 
   /** Positions that may satisfy `requirement`, or undefined when it does not narrow. */
-  function postings(requirement: Requirement): { size: number; positions: () => number[] } | undefined {
+  function postings(requirement: Requirement): Postings | undefined {
     switch (requirement.op) {
       case "=": {
         const list = byLabel.get(requirement.key)?.get(requirement.values[0] ?? "") ?? [];
@@ -55,13 +67,22 @@ export function createBackendIndex(backends: readonly Backend[]): BackendIndex {
     }
   }
 
-  return {
-    select(selector) {
-      let best: ReturnType<typeof postings>;
-      for (const requirement of selector) {
-        const candidate = postings(requirement);
-        if (candidate !== undefined && (best === undefined || candidate.size < best.size)) best = candidate;
+  /** The narrowing requirement of `selector` with the fewest postings, and those postings. */
+  function narrowest(selector: Selector): { requirement: Requirement; postings: Postings } | undefined {
+    let best: { requirement: Requirement; postings: Postings } | undefined;
+    for (const requirement of selector) {
+      const candidate = postings(requirement);
+      if (candidate !== undefined && (best === undefined || candidate.size < best.postings.size)) {
+        best = { requirement, postings: candidate };
       }
+    }
+    return best;
+  }
+
+  return {
+    narrowest: (selector) => narrowest(selector)?.requirement,
+    select(selector) {
+      const best = narrowest(selector)?.postings;
       if (best === undefined) return backends.filter((backend) => matchesSelector(selector, backend.labels));
       const selected: Backend[] = [];
       for (const position of best.positions()) {

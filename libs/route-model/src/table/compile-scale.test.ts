@@ -53,4 +53,36 @@ describe("compileTable at scale", () => {
     expect(sample?.routes[1]?.backends[0]?.id).toBe("app1234.task-91234:0");
     expect(elapsedMs).toBeLessThan(10_000);
   });
+
+  it("recompiles one changed backend from the previous compile in milliseconds, sharing every other endpoint", () => {
+    const table = {
+      version: 1,
+      generatedAt: 0,
+      endpoints,
+      backends: [...backends].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    };
+    const compiled = compileTable(table, { random: () => 0.5 });
+    const at = table.backends.findIndex((b) => b.id === "app1234.task-91234:0");
+    const moved = {
+      ...(table.backends[at] as Backend),
+      labels: { ...table.backends[at]?.labels, track: "stable" },
+    };
+    const next = { ...table, version: 2, backends: table.backends.map((b, i) => (i === at ? moved : b)) };
+    const started = performance.now();
+    const incremental = compileTable(
+      next,
+      { random: () => 0.5 },
+      {
+        compiled,
+        changed: { endpoints: [], backends: [moved.id] },
+      },
+    );
+    const elapsedMs = performance.now() - started;
+    expect(
+      incremental.match("app1234.example.com", "/")?.routes.map((route) => route.backends.length),
+    ).toEqual([10, 0]);
+    expect(incremental.endpoints.filter((e, i) => e !== compiled.endpoints[i])).toHaveLength(1);
+    expect(incremental.warnings.map((w) => w.routeId)).toEqual(["route001"]);
+    expect(elapsedMs).toBeLessThan(1_000);
+  });
 });

@@ -1,16 +1,15 @@
 // A RouteTable compiled for the router: endpoint lookup, routes with their backends and strategy,
-// built once per table and never changed (the router swaps one reference per new table).
+// built once per table and never changed (the router swaps one reference per new table). A table
+// may be compiled from the one before it and the keys that changed (see recompile.ts).
 import type { Backend, Endpoint, Route, RouteTable } from "../model/types.js";
-import { createEndpointIndex } from "../pattern/endpoint-index.js";
-import { type ParsedPattern, parsePattern } from "../pattern/parse.js";
-import { parseSelector } from "../selector/parse.js";
-import { createStrategy, parseStrategy } from "../strategies/index.js";
+import type { ParsedPattern } from "../pattern/parse.js";
 import type { PickContext } from "../strategies/strategy.js";
-import { createSmoothWeightedPicker } from "../weights/smooth-weighted.js";
-import { type BackendIndex, createBackendIndex } from "./backend-index.js";
-import { compareText } from "./canonical.js";
-import { hashTable } from "./hash.js";
-import { collectTableWarnings, invalidEntryWarning, type TableWarning } from "./warnings.js";
+import { BackendSet } from "./backend-set.js";
+import { compileEndpointSlot, type Selection } from "./compile-endpoint.js";
+import { assembleTable, indexPatterns, selectionsFrom } from "./compile-state.js";
+import { TableHashState } from "./hash.js";
+import { recompileTable } from "./recompile.js";
+import type { TableWarning } from "./warnings.js";
 
 export interface CompiledRoute {
   route: Route;
@@ -43,85 +42,65 @@ export interface CompiledTable {
   match(host: string, path: string): CompiledEndpoint | undefined;
   /** Every endpoint whose pattern parses, in table order. */
   endpoints: readonly CompiledEndpoint[];
+  /** Iterates in id order after a full compile; an incremental one lists added backends last. */
   backendsById: ReadonlyMap<string, Backend>;
   warnings: TableWarning[];
 }
 
+/** The keys whose content differs between two tables: added, changed or removed. */
+export interface TableChanges {
+  /** Endpoint patterns. */
+  endpoints: readonly string[];
+  /** Backend ids. */
+  backends: readonly string[];
+}
+
+/** A compiled table and what changed since its table, for compiling the next one incrementally. */
+export interface PreviousCompile {
+  compiled: CompiledTable;
+  /** Every key whose content differs between `compiled.table` and the table being compiled. */
+  changed: TableChanges;
+}
+
 /**
- * Compiles `table` once: endpoints go into the endpoint index, each route's selector is parsed
- * once and resolved to its backends through a label index (no scan of all backends per route),
- * and each route gets its own strategy instance. Never throws on table content: an endpoint whose
- * pattern does not parse or a route whose selector, strategy or weight is invalid is left out with
- * a warning, next to shadowed endpoints and routes that can never be picked.
+ * Compiles `table`: endpoints go into the endpoint index, each distinct selector is parsed once and
+ * resolved to its backends through a label index (no scan of all backends per route), and each
+ * route gets its own strategy instance. Never throws on table content: an endpoint whose pattern
+ * does not parse or a route whose selector, strategy or weight is invalid is left out with a
+ * warning, next to shadowed endpoints and routes that can never be picked.
+ *
+ * With `previous`, only what the changes touch is compiled again: endpoints listed as changed,
+ * and routes whose selector matches a changed backend (its old or its new content) get their
+ * backends from their previous list plus or minus the changed backends; every other compiled
+ * endpoint and route, and its state (a round-robin keeps its place), is shared with
+ * `previous.compiled`. The result answers like a full compile of `table` (same backends per
+ * route, same matches, same warnings). A full compile is done instead when `previous` cannot
+ * serve: its changes do not add up to `table` (a missing removal, backends not sorted by id as
+ * KV readers and the watcher give them, a pattern written twice) or are too many to gain anything.
  */
-export function compileTable(table: RouteTable, deps: { random: () => number }): CompiledTable {
-  const backends = [...table.backends].sort((a, b) => compareText(a.id, b.id));
-  const backendIndex = createBackendIndex(backends);
-  const warnings: TableWarning[] = [];
-  const endpoints: CompiledEndpoint[] = [];
-  for (const endpoint of table.endpoints) {
-    let pattern: ParsedPattern;
-    try {
-      pattern = parsePattern(endpoint.pattern);
-    } catch (error) {
-      warnings.push(invalidEntryWarning("invalid-endpoint", endpoint.pattern, undefined, error));
-      continue;
-    }
-    const routes: CompiledRoute[] = [];
-    for (const route of [...endpoint.routes].sort((a, b) => compareText(a.id, b.id))) {
-      try {
-        routes.push(compileRoute(route, backendIndex, deps));
-      } catch (error) {
-        warnings.push(invalidEntryWarning("invalid-route", endpoint.pattern, route.id, error));
-      }
-    }
-    endpoints.push(compileEndpoint(endpoint, pattern, routes));
-  }
-  const index = createEndpointIndex(
-    endpoints.map((compiled) => ({ pattern: compiled.endpoint.pattern, value: compiled })),
-  );
-  warnings.push(...collectTableWarnings(endpoints, index));
-  return {
-    version: table.version,
-    hash: hashTable(table),
-    table,
-    match: (host, path) => index.match(host, path),
-    endpoints,
-    backendsById: new Map(backends.map((backend) => [backend.id, backend])),
-    warnings,
-  };
-}
-
-function compileRoute(
-  route: Route,
-  backendIndex: BackendIndex,
+export function compileTable(
+  table: RouteTable,
   deps: { random: () => number },
-): CompiledRoute {
-  if (!Number.isInteger(route.weight) || route.weight < 0 || route.weight > 10000) {
-    throw new Error(`weight ${JSON.stringify(route.weight)} is not an integer 0..10000`);
-  }
-  const strategy = createStrategy(parseStrategy(route.strategy), deps);
-  const backends = backendIndex.select(parseSelector(route.selector));
-  return { route, backends, pickBackend: (ctx) => strategy.pick(backends, ctx) };
+  previous?: PreviousCompile,
+): CompiledTable {
+  const incremental =
+    previous === undefined ? undefined : recompileTable(table, deps, previous.compiled, previous.changed);
+  return incremental ?? compileFull(table, deps);
 }
 
-function compileEndpoint(
-  endpoint: Endpoint,
-  pattern: ParsedPattern,
-  routes: CompiledRoute[],
-): CompiledEndpoint {
-  const picker = createSmoothWeightedPicker(
-    routes.map((compiled) => ({ item: compiled, weight: compiled.route.weight })),
+function compileFull(table: RouteTable, deps: { random: () => number }): CompiledTable {
+  const backends = BackendSet.of(table.backends);
+  const selections = new Map<string, Selection>();
+  const selectionOf = selectionsFrom(backends, selections);
+  const slots = table.endpoints.map((endpoint) =>
+    compileEndpointSlot(endpoint, { random: deps.random, selectionOf }),
   );
-  const byId = new Map(routes.map((compiled) => [compiled.route.id, compiled]));
-  return {
-    endpoint,
-    pattern,
-    routes,
-    pickRoute(hasCandidates, preferredRouteId) {
-      const preferred = preferredRouteId === undefined ? undefined : byId.get(preferredRouteId);
-      if (preferred !== undefined && preferred.route.weight > 0 && hasCandidates(preferred)) return preferred;
-      return picker.pick((compiled) => compiled.route.weight > 0 && hasCandidates(compiled));
-    },
-  };
+  return assembleTable(table, {
+    slots,
+    ...indexPatterns(slots),
+    backends,
+    selections,
+    selectorIndex: {},
+    hash: TableHashState.of(table),
+  });
 }

@@ -35,55 +35,63 @@ export function invalidEntryWarning(
 }
 
 /**
- * Shadowed endpoints (the index's shadowedBy: a later endpoint normalising to the pattern of an
- * earlier one), endpoints without routes, and routes that can never be picked: all routes of the
- * endpoint at weight 0, or a selector that matches no backend. A single route at weight 0 beside
- * weighted ones is a shaped canary, not a warning. In table order.
+ * Shadowed-endpoint warnings for `patterns`, the compiled endpoints' patterns in table order, by
+ * position: an endpoint is shadowed when the index's shadowedBy names another pattern normalising
+ * to the same (the first in table order wins), or when it is a later copy of the same text.
  */
-export function collectTableWarnings(
-  endpoints: readonly CompiledEndpoint[],
-  index: EndpointIndex<CompiledEndpoint>,
-): TableWarning[] {
-  const warnings: TableWarning[] = [];
+export function shadowedWarnings(
+  patterns: readonly string[],
+  index: EndpointIndex<unknown>,
+): (TableWarning | undefined)[] {
   const seenTexts = new Set<string>();
-  for (const compiled of endpoints) {
-    const pattern = compiled.endpoint.pattern;
+  return patterns.map((pattern) => {
     const shadowers = index.shadowedBy(pattern);
     // shadowedBy names a pattern for both copies of a text written twice; only the later one loses.
     const isFirstOfItsText = !seenTexts.has(pattern);
     seenTexts.add(pattern);
-    if (shadowers.length > 0 && !(isFirstOfItsText && shadowers.every((shadower) => shadower === pattern))) {
+    if (shadowers.length === 0 || (isFirstOfItsText && shadowers.every((shadower) => shadower === pattern))) {
+      return undefined;
+    }
+    return {
+      kind: "shadowed-endpoint",
+      pattern,
+      message: `endpoint ${pattern} never gets a request: ${shadowers.join(", ")} takes all of them`,
+    };
+  });
+}
+
+/**
+ * An endpoint without routes, and its routes that can never be picked: all routes of the endpoint
+ * at weight 0, or a selector that matches no backend. A single route at weight 0 beside weighted
+ * ones is a shaped canary, not a warning. In route order.
+ */
+export function endpointWarnings(compiled: CompiledEndpoint): TableWarning[] {
+  const warnings: TableWarning[] = [];
+  const pattern = compiled.endpoint.pattern;
+  if (compiled.endpoint.routes.length === 0) {
+    warnings.push({
+      kind: "empty-endpoint",
+      pattern,
+      message: `endpoint ${pattern} has no routes: it answers 503`,
+    });
+  }
+  const allZero = compiled.routes.length > 0 && compiled.routes.every(({ route }) => route.weight === 0);
+  for (const { route, backends } of compiled.routes) {
+    if (allZero) {
       warnings.push({
-        kind: "shadowed-endpoint",
+        kind: "unpickable-route",
         pattern,
-        message: `endpoint ${pattern} never gets a request: ${shadowers.join(", ")} takes all of them`,
+        routeId: route.id,
+        message: `route ${route.id} of ${pattern} has weight 0, as every route of the endpoint: it answers 503`,
       });
     }
-    if (compiled.endpoint.routes.length === 0) {
+    if (backends.length === 0) {
       warnings.push({
-        kind: "empty-endpoint",
+        kind: "unpickable-route",
         pattern,
-        message: `endpoint ${pattern} has no routes: it answers 503`,
+        routeId: route.id,
+        message: `route ${route.id} of ${pattern}: selector ${JSON.stringify(route.selector)} matches no backend`,
       });
-    }
-    const allZero = compiled.routes.length > 0 && compiled.routes.every(({ route }) => route.weight === 0);
-    for (const { route, backends } of compiled.routes) {
-      if (allZero) {
-        warnings.push({
-          kind: "unpickable-route",
-          pattern,
-          routeId: route.id,
-          message: `route ${route.id} of ${pattern} has weight 0, as every route of the endpoint: it answers 503`,
-        });
-      }
-      if (backends.length === 0) {
-        warnings.push({
-          kind: "unpickable-route",
-          pattern,
-          routeId: route.id,
-          message: `route ${route.id} of ${pattern}: selector ${JSON.stringify(route.selector)} matches no backend`,
-        });
-      }
     }
   }
   return warnings;
