@@ -121,10 +121,10 @@ const fullEntries = [
 const fullRead = time(() => feed(fullEntries));
 console.log(`  reader: full table (decode ${fullEntries.length} entries + meta): ${fmt(fullRead.ms)}`);
 
-// Router: TableStore.apply, full then one change (with the reader's changed sets).
+// Router: TableStore.apply, full then one change (with the reader's changes).
 const store = new TableStore({ clock: systemClock, random: Math.random });
-const lastChanged = () => assembler.lastChanged?.();
-console.log(`  router apply full: ${fmt(time(() => store.apply(fullRead.result, lastChanged())).ms)}`);
+const applied = (assembled) => store.apply(assembled.table, assembled.changes);
+console.log(`  router apply full: ${fmt(time(() => applied(fullRead.result)).ms)}`);
 {
   const read = [];
   const apply = [];
@@ -137,8 +137,8 @@ console.log(`  router apply full: ${fmt(time(() => store.apply(fullRead.result, 
     ];
     const r = time(() => feed(entries));
     read.push(r.ms);
-    if (r.result?.version !== table.version) throw new Error(`reader did not yield version ${table.version}`);
-    apply.push(time(() => store.apply(r.result, lastChanged())).ms);
+    if (r.result?.table.version !== table.version) throw new Error(`reader did not yield version ${table.version}`);
+    apply.push(time(() => applied(r.result)).ms);
     if (store.current()?.version !== table.version) throw new Error(`router did not apply ${table.version}`);
     prev = table;
   }

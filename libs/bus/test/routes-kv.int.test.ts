@@ -4,12 +4,12 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connect } from "@nats-io/transport-node";
-import { hashTable, type RouteTable } from "@signalbox/route-model";
+import { diffTables, hashTable, type RouteTable } from "@signalbox/route-model";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { codecs } from "../src/codecs.js";
 import { RouteTableError } from "../src/errors.js";
 import { openConfigBucket, openRoutesBucket } from "../src/kv/buckets.js";
-import { followRouteTables, readRouteTable } from "../src/kv/routes-reader.js";
+import { followRouteTables, type RouteTableChanges, readRouteTable } from "../src/kv/routes-reader.js";
 import { writeRouteTable } from "../src/kv/routes-writer.js";
 import { backendKey, META_KEY } from "../src/subjects.js";
 import { type NatsServer, startNatsServer } from "../src/testing/index.js";
@@ -39,9 +39,17 @@ beforeEach(async () => {
 function follow(bucket: KV) {
   const controller = new AbortController();
   const tables: RouteTable[] = [];
-  const done = followRouteTables(bucket, { signal: controller.signal, onTable: (t) => tables.push(t) });
+  const changes: (RouteTableChanges | undefined)[] = [];
+  const done = followRouteTables(bucket, {
+    signal: controller.signal,
+    onTable: (t, c) => {
+      tables.push(t);
+      changes.push(c);
+    },
+  });
   return {
     tables,
+    changes,
     async until(condition: () => boolean, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (!condition()) {
@@ -227,6 +235,15 @@ describe("followRouteTables", () => {
     const hashes = new Map(written.map((t) => [t.version, hashTable(t)]));
     expect(follower.tables.map((t) => t.version)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const table of follower.tables) expect(hashTable(table)).toBe(hashes.get(table.version));
+    expect(follower.changes[0]).toBeUndefined();
+    follower.changes.slice(1).forEach((changes, i) => {
+      const diff = diffTables(written[i], written[i + 1] as RouteTable);
+      expect(changes).toEqual({
+        from: { version: i + 1, hash: hashes.get(i + 1) },
+        endpoints: [],
+        backends: [...diff.changedBackends, ...diff.removedBackends].sort(),
+      });
+    });
   });
 
   it("started during a large write, sees only whole tables", async () => {
@@ -260,6 +277,7 @@ describe("followRouteTables", () => {
     await follower.until(() => follower.tables.at(-1)?.version === 2);
     await follower.stop();
     expect(hashTable(follower.tables.at(-1) as RouteTable)).toBe(hashTable(v2));
+    expect(follower.changes.at(-1)?.from).toEqual({ version: 1, hash: hashTable(v1) });
   });
 
   it("resolves when its signal aborts", async () => {

@@ -41,6 +41,7 @@ export {
   type TableChanges,
 } from "./table/compile.js";
 export { diffTables, type TableDiff } from "./table/diff.js";
+export { backendDigest, type EntryDigest, endpointDigest, sameDigest } from "./table/entry-digest.js";
 export { hashTable, TableHashState } from "./table/hash.js";
 export type { TableWarning, TableWarningKind } from "./table/warnings.js";
 export { createSmoothWeightedPicker, type SmoothWeightedPicker } from "./weights/smooth-weighted.js";

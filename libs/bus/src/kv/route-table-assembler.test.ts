@@ -46,7 +46,7 @@ function applyAll(
   entries: RouteEntry[],
   assembler = createRouteTableAssembler(),
 ): (RouteTable | undefined)[] {
-  return entries.map((entry) => assembler.apply(entry));
+  return entries.map((entry) => assembler.apply(entry)?.table);
 }
 
 describe("createRouteTableAssembler", () => {
@@ -157,5 +157,100 @@ describe("createRouteTableAssembler", () => {
       "ignored an unknown key in the routes bucket",
       "ignored an invalid routes meta",
     ]);
+  });
+
+  it("hands out with each table the keys whose content changed since the table before, and that table's hash", () => {
+    const v1 = makeTable(6, 1, 3);
+    const assembler = createRouteTableAssembler();
+    applyAll(entriesOf(v1).slice(0, -1), assembler);
+    const first = assembler.apply(metaOf(v1));
+    expect(first?.table.version).toBe(1);
+    expect(first?.changes).toBeUndefined();
+    expect(assembler.apply(metaOf(v1))?.changes).toEqual({
+      from: { version: 1, hash: hashTable(v1) },
+      endpoints: [],
+      backends: [],
+    });
+    const changed = makeBackend(2, "v2");
+    const added = makeBackend(9);
+    const endpoint = makeEndpoint(1, 50);
+    const v2: RouteTable = {
+      ...v1,
+      version: 2,
+      endpoints: v1.endpoints.map((e) => (e.pattern === endpoint.pattern ? endpoint : e)),
+      backends: [...v1.backends.filter((b) => b.id !== makeBackend(4).id), added].map((b) =>
+        b.id === changed.id ? changed : b,
+      ),
+    };
+    const results = [
+      put(backendKey(changed.id), encodeEntry(changed)),
+      put(backendKey(makeBackend(3).id), encodeEntry(makeBackend(3))), // rewritten, same content
+      del(backendKey(makeBackend(4).id)),
+      put(backendKey(added.id), encodeEntry(added)),
+      put(endpointKey(endpoint.pattern), encodeEntry(endpoint)),
+      put(endpointKey(makeEndpoint(2).pattern), encodeEntry(makeEndpoint(2))), // same content
+      metaOf(v2),
+    ].map((entry) => assembler.apply(entry));
+    expect(results.at(-1)?.changes).toEqual({
+      from: { version: 1, hash: hashTable(v1) },
+      endpoints: [endpoint.pattern],
+      backends: [changed.id, makeBackend(4).id, added.id].sort(),
+    });
+  });
+
+  it("lists every change since the last table handed out across metas it could not use", () => {
+    const v1 = makeTable(4, 1, 1);
+    const assembler = createRouteTableAssembler();
+    applyAll(entriesOf(v1), assembler);
+    const v3: RouteTable = { ...v1, version: 3, backends: v1.backends.slice(2) };
+    const results = [
+      del(backendKey(makeBackend(0).id)),
+      metaOf({ ...v1, version: 2, backends: v1.backends.slice(1) }, { hash: "0".repeat(64) }),
+      del(backendKey(makeBackend(1).id)),
+      metaOf(v3),
+    ].map((entry) => assembler.apply(entry));
+    expect(results.map((r) => r?.table.version)).toEqual([undefined, undefined, undefined, 3]);
+    expect(results[3]?.changes).toEqual({
+      from: { version: 1, hash: hashTable(v1) },
+      endpoints: [],
+      backends: [makeBackend(0).id, makeBackend(1).id],
+    });
+  });
+
+  it("patches its sorted tables change by change into what a fresh read gives, leaving earlier tables as they were", () => {
+    const assembler = createRouteTableAssembler();
+    let table = makeTable(40, 1, 6);
+    const firstTable = applyAll(entriesOf(table), assembler).at(-1) as RouteTable;
+    const firstIds = firstTable.backends.map((b) => b.id);
+    let latest: RouteTable | undefined;
+    for (let version = 2; version <= 8; version++) {
+      const drop = makeBackend(version * 3).id;
+      const backends = [
+        ...table.backends.filter((b) => b.id !== drop),
+        makeBackend(100 + version),
+        makeBackend(version, `v${version}`),
+      ];
+      const next: RouteTable = {
+        ...table,
+        version,
+        endpoints: table.endpoints.filter((_, i) => i !== version % 4),
+        backends: [...new Map(backends.map((b) => [b.id, b])).values()],
+      };
+      const entries = [
+        ...next.backends.map((b) => put(backendKey(b.id), encodeEntry(b))),
+        ...table.backends
+          .filter((b) => !next.backends.some((n) => n.id === b.id))
+          .map((b) => del(backendKey(b.id))),
+        ...table.endpoints.filter((e) => !next.endpoints.includes(e)).map((e) => del(endpointKey(e.pattern))),
+        metaOf(next),
+      ];
+      latest = applyAll(entries, assembler).at(-1);
+      expect(latest?.version).toBe(version);
+      table = next;
+    }
+    const fresh = applyAll(entriesOf(table)).at(-1);
+    expect(latest).toEqual(fresh);
+    expect(latest?.backends.map((b) => b.id)).toEqual(table.backends.map((b) => b.id).sort());
+    expect(firstTable.backends.map((b) => b.id)).toEqual(firstIds);
   });
 });

@@ -1,10 +1,21 @@
 // Rebuilds RouteTables from signalbox-routes entries in stream order. A table is handed
 // out only at a `meta` whose counts and hash the entries applied so far match: a watch
 // that starts mid-write (history 1 drops superseded values) or a broken entry never
-// yields a mixed table.
+// yields a mixed table. Each table comes with the keys that changed since the one before.
 
-import { type Backend, type Endpoint, hashTable, type RouteTable } from "@signalbox/route-model";
+import {
+  type Backend,
+  backendDigest,
+  type Endpoint,
+  type EntryDigest,
+  endpointDigest,
+  type RouteTable,
+  sameDigest,
+  type TableChanges,
+  TableHashState,
+} from "@signalbox/route-model";
 import type { Logger } from "pino";
+import type { DecodeResult } from "../codec.js";
 import { codecs } from "../codecs.js";
 import { parseRouteKey } from "../subjects.js";
 import { decodeBackend, decodeEndpoint } from "./route-entry.js";
@@ -16,47 +27,157 @@ export interface RouteEntry {
   value: Uint8Array;
 }
 
+/** The keys whose content differs between a table handed out and the one handed out before it. */
+export interface RouteTableChanges extends TableChanges {
+  /** Version and hash of the table handed out before: the changes lead from it. */
+  from: { version: number; hash: string };
+  /** Endpoint patterns added, changed or removed, sorted. */
+  endpoints: string[];
+  /** Backend ids added, changed or removed, sorted. */
+  backends: string[];
+}
+
+export interface AssembledTable {
+  table: RouteTable;
+  /** Undefined for the first table this assembler hands out. */
+  changes: RouteTableChanges | undefined;
+}
+
 export interface RouteTableAssembler {
   /** Applies one change; returns the table when `entry` is a `meta` the state is consistent with. */
-  apply(entry: RouteEntry): RouteTable | undefined;
+  apply(entry: RouteEntry): AssembledTable | undefined;
+}
+
+/** One kind of entry (endpoints by pattern, backends by id) and what changed since the last table. */
+class EntryMap<T extends Endpoint | Backend> {
+  readonly current = new Map<string, T>();
+  /** Key -> its entry when the last table was handed out (undefined: absent), for keys touched since. */
+  private readonly before = new Map<string, T | undefined>();
+
+  constructor(
+    private readonly keyOf: (entry: T) => string,
+    private readonly digestOf: (entry: T) => EntryDigest,
+    private readonly hash: { add(entry: T): void; remove(entry: T): void },
+  ) {}
+
+  set(key: string, entry: T | undefined): void {
+    const old = this.current.get(key);
+    if (!this.before.has(key)) this.before.set(key, old);
+    if (old !== undefined) this.hash.remove(old);
+    if (entry === undefined) {
+      this.current.delete(key);
+    } else {
+      this.current.set(key, entry);
+      this.hash.add(entry);
+    }
+  }
+
+  /** The keys whose presence or content differs from the last table, sorted; forgets them. */
+  takeChanged(): string[] {
+    const changed: string[] = [];
+    for (const [key, old] of this.before) {
+      const now = this.current.get(key);
+      if (old === now) continue;
+      if (old === undefined || now === undefined || !sameDigest(this.digestOf(old), this.digestOf(now))) {
+        changed.push(key);
+      }
+    }
+    this.before.clear();
+    return changed.sort(byText);
+  }
+
+  /**
+   * The entries, sorted by key: `previous` (the last table's, sorted) with the `changed` keys
+   * put in or taken out (binary search, then copies), or all of them sorted when there is none.
+   */
+  sorted(previous: readonly T[] | undefined, changed: readonly string[]): T[] {
+    if (previous === undefined)
+      return [...this.current.values()].sort((a, b) => byText(this.keyOf(a), this.keyOf(b)));
+    const out: T[] = [];
+    let from = 0;
+    for (const key of changed) {
+      const at = this.lowerBound(previous, key, from);
+      for (let i = from; i < at; i++) out.push(previous[i] as T);
+      const entry = this.current.get(key);
+      if (entry !== undefined) out.push(entry);
+      const existing = previous[at];
+      from = existing !== undefined && this.keyOf(existing) === key ? at + 1 : at;
+    }
+    for (let i = from; i < previous.length; i++) out.push(previous[i] as T);
+    return out;
+  }
+
+  private lowerBound(entries: readonly T[], key: string, from: number): number {
+    let low = from;
+    let high = entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.keyOf(entries[middle] as T) < key) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
 }
 
 export function createRouteTableAssembler(opts: { logger?: Logger } = {}): RouteTableAssembler {
-  const endpoints = new Map<string, Endpoint>();
-  const backends = new Map<string, Backend>();
+  // Follows the table's hash entry by entry, so checking a `meta` costs nothing per entry.
+  const hash = new TableHashState();
+  const endpoints = new EntryMap<Endpoint>((e) => e.pattern, endpointDigest, {
+    add: (e) => hash.addEndpoint(e),
+    remove: (e) => hash.removeEndpoint(e),
+  });
+  const backends = new EntryMap<Backend>((b) => b.id, backendDigest, {
+    add: (b) => hash.addBackend(b),
+    remove: (b) => hash.removeBackend(b),
+  });
   /** Keys whose current value does not decode: no table is consistent while any is left. */
   const broken = new Set<string>();
+  let last: { table: RouteTable; hash: string } | undefined;
   const log = opts.logger;
 
-  const applyMeta = (entry: RouteEntry): RouteTable | undefined => {
+  const applyMeta = (entry: RouteEntry): AssembledTable | undefined => {
     if (entry.operation !== "PUT") return undefined;
     const meta = codecs.routesMeta.decode(entry.value);
     if (!meta.ok) {
       log?.error({ key: entry.key, reason: meta.reason }, "ignored an invalid routes meta");
       return undefined;
     }
-    const { version, hash, generatedAt, endpointCount, backendCount } = meta.value;
+    const { version, generatedAt, endpointCount, backendCount } = meta.value;
+    const complete =
+      endpoints.current.size === endpointCount && backends.current.size === backendCount && broken.size === 0;
+    if (!complete || hash.hex() !== meta.value.hash) {
+      // Normal when a watch starts while the watcher is writing: the next meta completes it.
+      log?.info(
+        {
+          version,
+          endpoints: endpoints.current.size,
+          endpointCount,
+          backends: backends.current.size,
+          backendCount,
+          brokenKeys: [...broken].slice(0, 10),
+        },
+        "routes meta does not match the entries read so far; waiting for the next meta",
+      );
+      return undefined;
+    }
+    const changedEndpoints = endpoints.takeChanged();
+    const changedBackends = backends.takeChanged();
     const table: RouteTable = {
       version,
       generatedAt,
-      endpoints: [...endpoints.values()].sort((a, b) => byText(a.pattern, b.pattern)),
-      backends: [...backends.values()].sort((a, b) => byText(a.id, b.id)),
+      endpoints: endpoints.sorted(last?.table.endpoints, changedEndpoints),
+      backends: backends.sorted(last?.table.backends, changedBackends),
     };
-    const complete = endpoints.size === endpointCount && backends.size === backendCount && broken.size === 0;
-    if (complete && hashTable(table) === hash) return table;
-    // Normal when a watch starts while the watcher is writing: the next meta completes it.
-    log?.info(
-      {
-        version,
-        endpoints: endpoints.size,
-        endpointCount,
-        backends: backends.size,
-        backendCount,
-        brokenKeys: [...broken].slice(0, 10),
-      },
-      "routes meta does not match the entries read so far; waiting for the next meta",
-    );
-    return undefined;
+    const changes =
+      last === undefined
+        ? undefined
+        : {
+            from: { version: last.table.version, hash: last.hash },
+            endpoints: changedEndpoints,
+            backends: changedBackends,
+          };
+    last = { table, hash: meta.value.hash };
+    return { table, changes };
   };
 
   return {
@@ -67,32 +188,39 @@ export function createRouteTableAssembler(opts: { logger?: Logger } = {}): Route
         return undefined;
       }
       if (key.kind === "meta") return applyMeta(entry);
-      const map: Map<string, Endpoint | Backend> = key.kind === "endpoint" ? endpoints : backends;
-      const id = key.kind === "endpoint" ? key.pattern : key.id;
       broken.delete(entry.key);
-      if (entry.operation !== "PUT") {
-        map.delete(id);
-        return undefined;
-      }
-      const decoded = key.kind === "endpoint" ? decodeEndpoint(entry.value) : decodeBackend(entry.value);
-      const decodedId = !decoded.ok
-        ? undefined
-        : "pattern" in decoded.value
-          ? decoded.value.pattern
-          : decoded.value.id;
-      if (decoded.ok && decodedId === id) {
-        map.set(id, decoded.value);
+      if (key.kind === "endpoint") {
+        endpoints.set(
+          key.pattern,
+          decodeValid(entry, key.pattern, decodeEndpoint, (e) => e.pattern),
+        );
       } else {
-        map.delete(id);
-        broken.add(entry.key);
-        const reason = decoded.ok
-          ? `holds ${JSON.stringify(decodedId)}, not ${JSON.stringify(id)}`
-          : decoded.reason;
-        log?.error({ key: entry.key, reason }, "invalid entry in the routes bucket");
+        backends.set(
+          key.id,
+          decodeValid(entry, key.id, decodeBackend, (b) => b.id),
+        );
       }
       return undefined;
     },
   };
+
+  /** The entry a PUT holds under `id`; undefined for a delete, or (marking the key broken) a bad value. */
+  function decodeValid<T>(
+    entry: RouteEntry,
+    id: string,
+    decode: (data: Uint8Array) => DecodeResult<T>,
+    idOf: (value: T) => string,
+  ): T | undefined {
+    if (entry.operation !== "PUT") return undefined;
+    const decoded = decode(entry.value);
+    if (decoded.ok && idOf(decoded.value) === id) return decoded.value;
+    broken.add(entry.key);
+    const reason = decoded.ok
+      ? `holds ${JSON.stringify(idOf(decoded.value))}, not ${JSON.stringify(id)}`
+      : decoded.reason;
+    log?.error({ key: entry.key, reason }, "invalid entry in the routes bucket");
+    return undefined;
+  }
 }
 
 function byText(a: string, b: string): number {

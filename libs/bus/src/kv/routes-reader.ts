@@ -7,7 +7,9 @@ import { type Clock, createBackoff, sleep, systemClock } from "@signalbox/backof
 import type { RouteTable } from "@signalbox/route-model";
 import type { Logger } from "pino";
 import { META_KEY } from "../subjects.js";
-import { createRouteTableAssembler } from "./route-table-assembler.js";
+import { createRouteTableAssembler, type RouteTableChanges } from "./route-table-assembler.js";
+
+export type { RouteTableChanges } from "./route-table-assembler.js";
 
 /** The table a router holds before any watcher has written: version 0, empty. */
 export function emptyRouteTable(): RouteTable {
@@ -34,8 +36,8 @@ export async function readRouteTable(kv: KV, opts: ReadRouteTableOptions = {}): 
   opts.signal?.addEventListener("abort", stop, { once: true });
   try {
     for await (const entry of watch) {
-      const table = assembler.apply(entry);
-      if (table) return table;
+      const assembled = assembler.apply(entry);
+      if (assembled) return assembled.table;
     }
     opts.signal?.throwIfAborted();
     throw new Error("the routes bucket watch ended before a consistent table arrived");
@@ -48,8 +50,12 @@ export async function readRouteTable(kv: KV, opts: ReadRouteTableOptions = {}): 
 export interface FollowRouteTablesOptions {
   /** Aborting ends the follow: the promise then resolves. */
   signal: AbortSignal;
-  /** Called with every consistent table: the current one first, then each one written after. */
-  onTable(table: RouteTable): void;
+  /**
+   * Called with every consistent table: the current one first, then each one written after.
+   * `changes` lists the keys whose content differs from the table of the call before (undefined
+   * on the first call), so a caller can follow a large table change by change.
+   */
+  onTable(table: RouteTable, changes: RouteTableChanges | undefined): void;
   logger?: Logger;
   /** For the pause before watching again after the watch broke (default systemClock). */
   clock?: Clock;
@@ -63,6 +69,8 @@ const REWATCH_BACKOFF = { baseMs: 200, capMs: 5_000 };
  * (nothing for a bucket no watcher has written yet: call readRouteTable for that version 0).
  * When the watch breaks (NATS down) it watches again from the next revision, keeping what
  * it has, so callers keep their last good table meanwhile. Resolves when `signal` aborts.
+ * Per `meta` the work is O(keys changed), not O(table): the hash is followed entry by entry
+ * and the new table's sorted arrays are the previous ones with the changed keys patched in.
  */
 export async function followRouteTables(kv: KV, opts: FollowRouteTablesOptions): Promise<void> {
   const { signal, logger: log } = opts;
@@ -79,8 +87,8 @@ export async function followRouteTables(kv: KV, opts: FollowRouteTablesOptions):
       for await (const entry of watch) {
         lastRevision = entry.revision;
         backoff.reset();
-        const table = assembler.apply(entry);
-        if (table) opts.onTable(table);
+        const assembled = assembler.apply(entry);
+        if (assembled) opts.onTable(assembled.table, assembled.changes);
       }
       if (!signal.aborted) log?.warn({ lastRevision }, "routes bucket watch ended; watching again");
     } catch (error) {
