@@ -98,4 +98,18 @@ describe("BackendStats", () => {
     stats.observeTable([backend("b")]);
     expect([...stats.all()].map((s) => s.id)).toEqual(["b"]);
   });
+
+  it("follows a table change by its changed ids as a whole-table observe would", () => {
+    const { stats, clock } = setup();
+    stats.observeTable([backend("a"), backend("b")]);
+    stats.get("a").requests = 2;
+    clock.advance(100);
+    stats.setHealth({ c: "NOT_SERVING" });
+    const table = new Set(["a", "c"]);
+    stats.observeChanges(["b", "c", "a"], (id) => table.has(id));
+    expect([...stats.all()].map((s) => s.id).sort()).toEqual(["a", "c"]);
+    expect(stats.get("a").requests).toBe(2);
+    expect(stats.slowStartFactor(backend("c"))).toBeCloseTo(0.1);
+    expect(stats.isAvailable(backend("c"), false)).toBe(false);
+  });
 });

@@ -72,22 +72,40 @@ export class BackendStats {
    * first table's backends are taken as warm; state of backends that left is forgotten.
    */
   observeTable(backends: Iterable<Backend>): void {
-    const now = this.opts.clock.now();
+    const rampFrom = this.seenTable ? this.opts.clock.now() : Number.NEGATIVE_INFINITY;
     const present = new Set<string>();
     for (const backend of backends) {
       present.add(backend.id);
-      if (this.states.has(backend.id)) continue;
-      const state = new BackendState(backend.id, this.seenTable ? now : Number.NEGATIVE_INFINITY);
-      const pending = this.pendingHealth.get(backend.id);
-      if (pending !== undefined) {
-        state.health = pending.verdict;
-        state.healthExpiresAt = pending.expiresAt;
-        this.pendingHealth.delete(backend.id);
-      }
-      this.states.set(backend.id, state);
+      if (!this.states.has(backend.id)) this.admit(backend.id, rampFrom);
     }
     for (const id of this.states.keys()) if (!present.has(id)) this.states.delete(id);
     this.seenTable = true;
+  }
+
+  /**
+   * Follows a table that differs from the last one observed in `ids` only, as observeTable does
+   * for them (a new id ramps up from now, an id the table no longer has is forgotten), at a cost
+   * per changed id instead of per backend of the table.
+   */
+  observeChanges(ids: Iterable<string>, isInTable: (id: string) => boolean): void {
+    const rampFrom = this.seenTable ? this.opts.clock.now() : Number.NEGATIVE_INFINITY;
+    for (const id of ids) {
+      if (!isInTable(id)) this.states.delete(id);
+      else if (!this.states.has(id)) this.admit(id, rampFrom);
+    }
+    this.seenTable = true;
+  }
+
+  /** Starts tracking `id`, with the health verdict that arrived before the table named it. */
+  private admit(id: string, rampFrom: number): void {
+    const state = new BackendState(id, rampFrom);
+    const pending = this.pendingHealth.get(id);
+    if (pending !== undefined) {
+      state.health = pending.verdict;
+      state.healthExpiresAt = pending.expiresAt;
+      this.pendingHealth.delete(id);
+    }
+    this.states.set(id, state);
   }
 
   /**

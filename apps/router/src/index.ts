@@ -70,9 +70,14 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   const tables = new TableStore({
     clock,
     random,
-    onSwap: (table) => {
-      stats.observeTable(table.compiled.backendsById.values());
-      pools.prune((id) => table.compiled.backendsById.has(id));
+    onSwap: (table, changedBackends) => {
+      const backends = table.compiled.backendsById;
+      if (changedBackends === undefined) stats.observeTable(backends.values());
+      else stats.observeChanges(changedBackends, (id) => backends.has(id));
+      // Pools only close for backends gone from the table: none gone, nothing to prune.
+      if (changedBackends === undefined || changedBackends.some((id) => !backends.has(id))) {
+        pools.prune((id) => backends.has(id));
+      }
       metrics?.countSwap();
     },
   });

@@ -1,6 +1,7 @@
 // Keeps the TableStore current from NATS: reads the table from KV at start, then follows KV
-// changes; `routes.updated` announcing a newer version than the store's triggers a re-read if the
-// watch has not delivered it shortly after. Errors back off and retry; the last good table stays.
+// changes, handing the store what changed so it compiles only that; `routes.updated` announcing
+// a newer version than the store's triggers a re-read if the watch has not delivered it shortly
+// after. Errors back off and retry; the last good table stays.
 
 import { type Clock, createBackoff, sleep, type TimerHandle } from "@signalbox/backoff";
 import {
@@ -13,7 +14,7 @@ import {
 } from "@signalbox/bus";
 import type { RouteTable } from "@signalbox/route-model";
 import type { Logger } from "pino";
-import type { TableStore } from "./table-store.js";
+import type { TableChangesFrom, TableStore } from "./table-store.js";
 
 export type NatsConnection = Awaited<ReturnType<typeof connectNats>>;
 
@@ -37,9 +38,9 @@ export async function followTables(deps: TableFollowerDeps): Promise<void> {
   let catchUp: TimerHandle | undefined;
   let kv: Awaited<ReturnType<typeof openRoutesBucket>> | undefined;
 
-  const apply = (table: RouteTable): void => {
+  const apply = (table: RouteTable, changes?: TableChangesFrom): void => {
     try {
-      const swapped = deps.store.apply(table);
+      const swapped = deps.store.apply(table, changes);
       if (swapped !== undefined) {
         logger.info({ version: table.version, endpoints: table.endpoints.length }, "route table applied");
         deps.onApplied?.(table);

@@ -2,6 +2,7 @@
 // `current()` once at its start and is routed by that table to the end, old or new, never a mix.
 
 import type { Clock } from "@signalbox/backoff";
+import type { RouteTableChanges } from "@signalbox/bus";
 import {
   type CompiledEndpoint,
   type CompiledTable,
@@ -23,15 +24,17 @@ export interface RoutedEndpoint {
 
 /** An immutable snapshot: the compiled table and the router's view of each endpoint. */
 export class RouterTable {
-  private readonly routed = new Map<CompiledEndpoint, RoutedEndpoint>();
-
-  constructor(
+  private constructor(
     readonly compiled: CompiledTable,
-    filterState: FilterState,
-  ) {
+    private readonly routed: ReadonlyMap<CompiledEndpoint, RoutedEndpoint>,
+  ) {}
+
+  /** Every endpoint of `compiled` with a filter chain built now (rate-limit buckets from `filterState`). */
+  static build(compiled: CompiledTable, filterState: FilterState): RouterTable {
+    const routed = new Map<CompiledEndpoint, RoutedEndpoint>();
     for (const endpoint of compiled.endpoints) {
       const pathPrefix = endpoint.pattern.pathPrefix;
-      this.routed.set(endpoint, {
+      routed.set(endpoint, {
         compiled: endpoint,
         filters: createFilterChain(endpoint.endpoint, pathPrefix, filterState),
         stickyCookie: endpoint.endpoint.sticky ? stickyCookieName(endpoint.endpoint.pattern) : undefined,
@@ -39,6 +42,32 @@ export class RouterTable {
         healthRequire: endpoint.endpoint.healthRequire === true,
       });
     }
+    return new RouterTable(compiled, routed);
+  }
+
+  /**
+   * `compiled` sharing this table's filter chains, when its endpoints are this table's Endpoint
+   * objects in the same order (only their routes' backends were compiled again); else undefined.
+   */
+  withEndpointsOf(compiled: CompiledTable): RouterTable | undefined {
+    const before = this.compiled.endpoints;
+    if (compiled.endpoints.length !== before.length) return undefined;
+    const replaced: [CompiledEndpoint, CompiledEndpoint][] = [];
+    for (let i = 0; i < before.length; i++) {
+      const old = before[i] as CompiledEndpoint;
+      const endpoint = compiled.endpoints[i] as CompiledEndpoint;
+      if (endpoint === old) continue;
+      if (endpoint.endpoint !== old.endpoint) return undefined;
+      replaced.push([old, endpoint]);
+    }
+    if (replaced.length === 0) return new RouterTable(compiled, this.routed);
+    const routed = new Map(this.routed);
+    for (const [old, endpoint] of replaced) {
+      const view = routed.get(old) as RoutedEndpoint;
+      routed.delete(old);
+      routed.set(endpoint, { ...view, compiled: endpoint });
+    }
+    return new RouterTable(compiled, routed);
   }
 
   get version(): number {
@@ -65,9 +94,16 @@ export function stickyCookieName(pattern: string): string {
 export interface TableStoreDeps {
   clock: Clock;
   random: () => number;
-  /** Told after every swap (pools of backends that left, stats of new backends). */
-  onSwap?(table: RouterTable): void;
+  /**
+   * Told after every swap (pools of backends that left, stats of new backends), with the ids of
+   * the backends added, changed or removed since the table before; undefined when not known
+   * (the first table, or one compiled in full): then every backend of `table` may be new.
+   */
+  onSwap?(table: RouterTable, changedBackends: readonly string[] | undefined): void;
 }
+
+/** What changed since an earlier table, as followRouteTables reports it. */
+export type TableChangesFrom = Pick<RouteTableChanges, "from" | "endpoints" | "backends">;
 
 export class TableStore {
   private table: RouterTable | undefined;
@@ -84,9 +120,12 @@ export class TableStore {
 
   /**
    * Compiles `table` and makes it current, unless it is older than the current one or has the
-   * same version and hash (nothing to do). Throws what compileTable throws; the current table stays.
+   * same version and hash (nothing to do). With `changes` leading from the current table (its
+   * hash is `changes.from.hash`), only what they touch is compiled again and, when no endpoint
+   * changed, the filter chains are kept; otherwise (the first table, a table skipped or rejected
+   * in between) it compiles in full. Throws what compileTable throws; the current table stays.
    */
-  apply(table: RouteTable): RouterTable | undefined {
+  apply(table: RouteTable, changes?: TableChangesFrom): RouterTable | undefined {
     const current = this.table?.compiled;
     if (current !== undefined && table.version < current.version) return undefined;
     // The same table read twice (start-up read, then the watch's first delivery): skip the compile.
@@ -97,14 +136,21 @@ export class TableStore {
     ) {
       return undefined;
     }
-    const compiled = compileTable(table, { random: this.deps.random });
+    const previous =
+      current !== undefined && changes !== undefined && changes.from.hash === current.hash
+        ? { compiled: current, changed: changes }
+        : undefined;
+    const compiled = compileTable(table, { random: this.deps.random }, previous);
     if (current !== undefined && compiled.version === current.version && compiled.hash === current.hash) {
       return undefined;
     }
-    const next = new RouterTable(compiled, this.filterState);
-    this.filterState.retain();
+    let next = previous?.changed.endpoints.length === 0 ? this.table?.withEndpointsOf(compiled) : undefined;
+    if (next === undefined) {
+      next = RouterTable.build(compiled, this.filterState);
+      this.filterState.retain();
+    }
     this.table = next;
-    this.deps.onSwap?.(next);
+    this.deps.onSwap?.(next, previous?.changed.backends);
     return next;
   }
 }
