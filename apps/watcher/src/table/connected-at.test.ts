@@ -17,9 +17,9 @@ describe("createConnectedAtKeeper", () => {
     const keeper = createConnectedAtKeeper();
     keeper.record({ version: 3, generatedAt: 0, endpoints: [], backends: [backend("a", "h:1", 100)] });
     const mine = backend("a", "h:1", 900);
-    const [first] = keeper.apply([mine]);
-    expect(first?.connectedAt).toBe(100);
-    expect(keeper.apply([mine])[0]).toBe(first);
+    const first = keeper.adjust(mine);
+    expect(first.connectedAt).toBe(100);
+    expect(keeper.adjust(mine)).toBe(first);
   });
 
   it("takes the source's value for a new id or a moved address", () => {
@@ -27,7 +27,7 @@ describe("createConnectedAtKeeper", () => {
     keeper.record({ version: 3, generatedAt: 0, endpoints: [], backends: [backend("a", "h:1", 100)] });
     const moved = backend("a", "h:2", 900);
     const added = backend("b", "h:1", 900);
-    expect(keeper.apply([moved, added])).toEqual([moved, added]);
+    expect([moved, added].map(keeper.adjust)).toEqual([moved, added]);
   });
 
   it("updates only the changed and removed ids when given the diff", () => {
@@ -47,11 +47,9 @@ describe("createConnectedAtKeeper", () => {
       },
       { changedEndpoints: [], removedEndpoints: [], changedBackends: ["c"], removedBackends: ["a"] },
     );
-    const [a, b, c] = keeper.apply([
-      backend("a", "h:1", 900),
-      backend("b", "h:2", 900),
-      backend("c", "h:3", 900),
-    ]);
+    const [a, b, c] = [backend("a", "h:1", 900), backend("b", "h:2", 900), backend("c", "h:3", 900)].map(
+      keeper.adjust,
+    );
     expect([a?.connectedAt, b?.connectedAt, c?.connectedAt]).toEqual([900, 200, 300]);
   });
 });

@@ -3,33 +3,35 @@
 // watcher) would otherwise rewrite every file and agent backend, and routers would put
 // them all back into slow start.
 import type { Backend, RouteTable, TableDiff } from "@signalbox/route-model";
+import { findSorted } from "./sorted-entries.js";
 
 export interface ConnectedAtKeeper {
-  /** The backends with `connectedAt` from the table when the id and address are the same. */
-  apply(backends: readonly Backend[]): Backend[];
+  /**
+   * The backend with `connectedAt` from the table when the id and address are the same: a
+   * copy, the same one while the source keeps the same object (cheap table diffs).
+   */
+  adjust(backend: Backend): Backend;
   /**
    * Remembers the published (or resumed) table's values; ids not in it are forgotten. With
-   * `diff` (from the table recorded before), only the changed and removed ids are touched.
+   * `diff` (from the table recorded before; `table.backends` sorted by id, as the builder
+   * makes them), only the changed and removed ids are touched.
    */
   record(table: RouteTable, diff?: TableDiff): void;
 }
 
 export function createConnectedAtKeeper(): ConnectedAtKeeper {
   let known = new Map<string, { address: string; connectedAt: number }>();
-  /** Adjusted copies, reused while the source keeps the same object (cheap table diffs). */
   const copies = new WeakMap<Backend, Backend>();
   return {
-    apply(backends) {
-      return backends.map((backend) => {
-        const seen = known.get(backend.id);
-        if (!seen || seen.address !== backend.address || seen.connectedAt === backend.connectedAt)
-          return backend;
-        const copy = copies.get(backend);
-        if (copy?.connectedAt === seen.connectedAt) return copy;
-        const adjusted = { ...backend, connectedAt: seen.connectedAt };
-        copies.set(backend, adjusted);
-        return adjusted;
-      });
+    adjust(backend) {
+      const seen = known.get(backend.id);
+      if (!seen || seen.address !== backend.address || seen.connectedAt === backend.connectedAt)
+        return backend;
+      const copy = copies.get(backend);
+      if (copy?.connectedAt === seen.connectedAt) return copy;
+      const adjusted = { ...backend, connectedAt: seen.connectedAt };
+      copies.set(backend, adjusted);
+      return adjusted;
     },
     record(table, diff) {
       if (!diff) {
@@ -39,10 +41,9 @@ export function createConnectedAtKeeper(): ConnectedAtKeeper {
         return;
       }
       for (const id of diff.removedBackends) known.delete(id);
-      if (diff.changedBackends.length === 0) return;
-      const changed = new Set(diff.changedBackends);
-      for (const b of table.backends) {
-        if (changed.has(b.id)) known.set(b.id, { address: b.address, connectedAt: b.connectedAt });
+      for (const id of diff.changedBackends) {
+        const b = findSorted(table.backends, id, (backend) => backend.id);
+        if (b) known.set(b.id, { address: b.address, connectedAt: b.connectedAt });
       }
     },
   };

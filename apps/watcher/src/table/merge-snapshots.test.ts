@@ -1,4 +1,4 @@
-import type { Backend } from "@signalbox/route-model";
+import { type Backend, diffTables, type Endpoint } from "@signalbox/route-model";
 import { describe, expect, it } from "vitest";
 import type { ProviderEndpoint, ProviderSnapshot } from "../providers/provider.js";
 import { createSnapshotMerger } from "./merge-snapshots.js";
@@ -124,5 +124,111 @@ describe("createSnapshotMerger", () => {
     ]);
     expect(second.endpoints[0]).toBe(first.endpoints[0]);
     expect(second.endpoints[1]).not.toBe(first.endpoints[1]);
+  });
+});
+
+/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("createSnapshotMerger, incrementally", () => {
+  const sources: ProviderSnapshot["source"][] = ["api", "file", "marathon", "agent"];
+  const patterns = ["a.test", "A.test/", "b.test", "b.test/x", "*.c.test", "d.test", "not a pattern!"];
+
+  function randomSnapshot(random: () => number, source: ProviderSnapshot["source"]): ProviderSnapshot {
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+    const endpoints = Array.from({ length: Math.floor(random() * 4) }, () =>
+      endpoint(
+        pick(patterns),
+        Array.from({ length: 1 + Math.floor(random() * 2) }, () => `${source}${Math.floor(random() * 3)}`),
+        random() < 0.3 ? { sticky: true } : random() < 0.2 ? { filters: [{ type: "strip-prefix" }] } : {},
+      ),
+    );
+    const backends = Array.from({ length: Math.floor(random() * 6) }, () =>
+      backend(`b${Math.floor(random() * 12)}`, source),
+    ).map((b) => (random() < 0.3 ? { ...b, weight: 1 + Math.floor(random() * 3) } : b));
+    const weightOverrides =
+      source === "api" && random() < 0.5
+        ? { [pick(patterns)]: { [`route00${Math.floor(random() * 3)}`]: random() < 0.9 ? 7 : -1 } }
+        : undefined;
+    return snapshot(source, { endpoints, backends, ...(weightOverrides && { weightOverrides }) });
+  }
+
+  /** A small change that keeps every other object: what a provider re-emitting its state does. */
+  function nudge(random: () => number, previous: ProviderSnapshot): ProviderSnapshot {
+    const roll = random();
+    if (roll < 0.3 && previous.backends.length > 0) {
+      const at = Math.floor(random() * previous.backends.length);
+      const backends = previous.backends.map((b, i) =>
+        i === at ? { ...b, rps: Math.floor(random() * 3) } : b,
+      );
+      return { ...previous, backends };
+    }
+    if (roll < 0.5 && previous.backends.length > 0)
+      return { ...previous, backends: previous.backends.slice(1) };
+    if (roll < 0.6) return { ...previous, endpoints: previous.endpoints.map((e) => ({ ...e })) };
+    return randomSnapshot(random, previous.source);
+  }
+
+  /** The route ids a whole merge must start from to match: key (from the selector) -> id per pattern. */
+  function idsOf(endpoints: readonly { pattern: string; routes: { id: string; selector: string }[] }[]) {
+    return new Map(
+      endpoints.map((e) => [e.pattern, new Map(e.routes.map((r) => [r.selector.slice(2), r.id] as const))]),
+    );
+  }
+
+  it("gives what a whole merge gives, reports exactly what changed, and keeps every other object", () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const random = seeded(seed);
+      const merger = createSnapshotMerger();
+      const reference = createSnapshotMerger();
+      const current = new Map(sources.map((source) => [source, randomSnapshot(random, source)]));
+      let previous = merger.merge([...current.values()]);
+      reference.merge([...current.values()]);
+      for (let step = 0; step < 30; step++) {
+        const source = sources[Math.floor(random() * sources.length)] as ProviderSnapshot["source"];
+        current.set(source, nudge(random, current.get(source) as ProviderSnapshot));
+        const given = [...current.values()].filter(() => random() < 0.95);
+        const merged = merger.merge(given);
+        reference.seedIds(idsOf(previous.endpoints));
+        const whole = reference.merge(given);
+        const context = `seed ${seed} step ${step}`;
+        expect(merged.endpoints, context).toEqual(whole.endpoints);
+        expect(merged.backends, context).toEqual(whole.backends);
+        expect([...merged.warnings].sort(), context).toEqual([...whole.warnings].sort());
+        const table = (t: { endpoints: Endpoint[]; backends: Backend[] }) => ({
+          version: 1,
+          generatedAt: 0,
+          ...t,
+        });
+        expect(merged.changes?.since.endpoints, context).toBe(previous.endpoints);
+        expect(merged.changes?.diff, context).toEqual(diffTables(table(previous), table(merged)));
+        const changed = new Set(merged.changes?.diff.changedBackends);
+        for (const b of merged.backends) {
+          if (!changed.has(b.id)) expect(b, context).toBe(previous.backends.find((p) => p.id === b.id));
+        }
+        previous = merged;
+      }
+    }
+  });
+
+  it("merges everything again after new route ids are seeded", () => {
+    const merger = createSnapshotMerger();
+    const file = snapshot("file", { endpoints: [endpoint("a.test", ["k1", "k2"])] });
+    merger.merge([file]);
+    merger.seedIds(new Map([["a.test", new Map([["k2", "route000"]])]]));
+    const merged = merger.merge([file]);
+    expect(merged.changes).toBeUndefined();
+    expect(merged.endpoints[0]?.routes.map((r) => [r.id, r.selector])).toEqual([
+      ["route000", "k=k2"],
+      ["route001", "k=k1"],
+    ]);
   });
 });

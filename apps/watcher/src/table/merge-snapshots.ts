@@ -1,16 +1,20 @@
 // Merges the latest snapshot of every source into the endpoints and backends of one
-// RouteTable: endpoints joined by normalised pattern, route ids assigned, weight
-// overrides applied, each endpoint validated; conflicts become warnings.
+// RouteTable, incrementally: a source's new snapshot is compared with its last one, and only
+// the patterns and backend ids it touched are merged again; every other entry is the same
+// object as in the previous merge (table diffs and hashes cache per object).
 import {
   type Backend,
   type BackendSource,
   type Endpoint,
-  normalizePattern,
   parseEndpoint,
-  type Route,
+  type TableDiff,
 } from "@signalbox/route-model";
-import type { ProviderRoute, ProviderSnapshot } from "../providers/provider.js";
+import type { ProviderSnapshot } from "../providers/provider.js";
+import { type SourceBackends, sameBackend, winnerOf } from "./merge-backends.js";
+import { buildEndpoint, type EndpointContribution, messageOf } from "./merge-endpoint.js";
 import { createRouteIdAllocator } from "./route-ids.js";
+import { compareText, findSorted, patchSorted, unionSorted } from "./sorted-entries.js";
+import { advanceSource, EMPTY_SOURCE, mergeOverrides, type SourceState } from "./source-state.js";
 
 /** Who wins an endpoint setting (filters, sticky, healthRequire) or a backend id claimed twice. */
 export const SOURCE_PRECEDENCE: readonly BackendSource[] = ["api", "file", "marathon", "agent"];
@@ -21,6 +25,11 @@ export interface MergedTable {
   /** Sorted by id. */
   backends: Backend[];
   warnings: string[];
+  /**
+   * The keys whose entry differs from `since` (the previous merge's lists), as diffTables
+   * would list them; undefined when everything was merged again (the first merge, new ids).
+   */
+  changes?: { since: { endpoints: Endpoint[]; backends: Backend[] }; diff: TableDiff };
 }
 
 export interface SnapshotMerger {
@@ -29,194 +38,181 @@ export interface SnapshotMerger {
    * (a differing setting from a later one is a warning); routes of every source are kept. A
    * backend id claimed by two sources goes to the first. `weightOverrides` (pattern ->
    * routeId -> weight) apply once ids are assigned. An endpoint that fails validation is
-   * left out with a warning naming it; nothing here throws for bad input. An endpoint equal
-   * to the one of the previous merge is that same object, so diffing the tables stays cheap.
+   * left out with a warning naming it; nothing here throws for bad input. An entry equal
+   * to the one of the previous merge is that same object. Snapshots are immutable: one is
+   * compared with the source's last one only when it is a different object.
    */
   merge(snapshots: readonly ProviderSnapshot[]): MergedTable;
-  /** Replaces the remembered route ids (a new leader adopts those of the table it continues). */
+  /**
+   * Replaces the remembered route ids (a new leader adopts those of the table it continues);
+   * the next merge builds every entry again.
+   */
   seedIds(seed: ReadonlyMap<string, ReadonlyMap<string, string>>): void;
 }
 
-interface EndpointDraft {
-  settings: Omit<Endpoint, "routes" | "pattern">;
-  settingsFrom: BackendSource;
-  routes: ProviderRoute[];
+export interface SnapshotMergerOptions {
+  /** Applied to each winning backend (connectedAt as published); must give equal results for equal input. */
+  adjustBackend?: (backend: Backend) => Backend;
 }
 
-type Overrides = Map<string, Map<string, { weight: number; written: string }>>;
+interface EndpointState {
+  /** JSON of the validated endpoint. */
+  json: string;
+  endpoint: Endpoint;
+}
 
-export function createSnapshotMerger(): SnapshotMerger {
+const patternOf = (endpoint: Endpoint) => endpoint.pattern;
+const idOf = (backend: Backend) => backend.id;
+
+export function createSnapshotMerger(opts: SnapshotMergerOptions = {}): SnapshotMerger {
+  const adjust = opts.adjustBackend ?? ((backend: Backend) => backend);
   const ids = createRouteIdAllocator();
-  /** Last merge's endpoint per pattern, with the JSON it was validated from. */
-  let previous = new Map<string, { json: string; endpoint: Endpoint }>();
+  let sources = new Map<BackendSource, SourceState>();
+  let endpoints: Endpoint[] = [];
+  let backends: Backend[] = [];
+  let endpointStates = new Map<string, EndpointState>();
+  /** Only the patterns and ids that have warnings. */
+  let patternWarnings = new Map<string, string[]>();
+  let backendWarnings = new Map<string, string[]>();
+  let overrides = new Map<string, Map<string, { weight: number; written: string }>>();
+  let whole = true;
 
   return {
-    seedIds: (seed) => ids.reset(seed),
+    seedIds(seed) {
+      ids.reset(seed);
+      whole = true;
+    },
     merge(snapshots) {
       const ordered = [...snapshots].sort(
         (a, b) => SOURCE_PRECEDENCE.indexOf(a.source) - SOURCE_PRECEDENCE.indexOf(b.source),
       );
-      const warnings: string[] = [];
-      const drafts = draftEndpoints(ordered, warnings);
-      const overrides = collectOverrides(ordered, warnings);
-      const endpoints: Endpoint[] = [];
-      const next = new Map<string, { json: string; endpoint: Endpoint }>();
-      for (const [pattern, draft] of drafts) {
-        const routes = uniqueRoutes(pattern, draft.routes, warnings);
-        const routeIds = ids.assign(pattern, routes);
-        const weights = overrides.get(pattern);
-        const built: Endpoint = {
-          pattern,
-          ...draft.settings,
-          routes: routes
-            .map((route, i): Route => {
-              const { key: _key, id: _id, ...rest } = route;
-              const id = routeIds[i] as string;
-              const override = weights?.get(id);
-              weights?.delete(id);
-              return { id, ...rest, ...(override ? { weight: override.weight } : {}) };
-            })
-            .sort((a, b) => compareText(a.id, b.id)),
-        };
-        for (const [routeId, { written }] of weights ?? []) {
-          warnings.push(`weight override ${written} ${routeId}: no such route; ignored`);
-        }
-        overrides.delete(pattern);
-        const json = JSON.stringify(built);
-        const cached = previous.get(pattern);
-        if (cached?.json === json) {
-          endpoints.push(cached.endpoint);
-          next.set(pattern, cached);
+      const nextSources = new Map<BackendSource, SourceState>();
+      const touchedIds: string[][] = [];
+      const touchedPatterns = new Set<string>();
+      let overridesMoved = false;
+      for (const snapshot of ordered) {
+        const before = sources.get(snapshot.source);
+        if (!whole && before?.snapshot === snapshot) {
+          nextSources.set(snapshot.source, before);
           continue;
         }
-        try {
-          const endpoint = parseEndpoint(built, `endpoint ${pattern}`);
-          endpoints.push(endpoint);
-          next.set(pattern, { json, endpoint });
-        } catch (error) {
-          warnings.push(`endpoint ${pattern} left out: ${messageOf(error)}`);
-        }
+        const advanced = advanceSource(whole || before === undefined ? EMPTY_SOURCE : before, snapshot);
+        nextSources.set(snapshot.source, advanced.state);
+        touchedIds.push(advanced.ids);
+        for (const pattern of advanced.patterns) touchedPatterns.add(pattern);
+        overridesMoved ||= advanced.overridesMoved;
       }
-      for (const [, weights] of overrides) {
-        for (const [routeId, { written }] of weights) {
-          warnings.push(`weight override ${written} ${routeId}: no such endpoint; ignored`);
-        }
+      for (const [source, before] of sources) {
+        if (nextSources.has(source)) continue;
+        // A source no longer passed in: everything it had is gone.
+        touchedIds.push(before.backends.map(idOf));
+        for (const pattern of before.endpoints.byPattern.keys()) touchedPatterns.add(pattern);
+        overridesMoved ||= before.overrides.overrides.size > 0;
       }
-      ids.retain(new Set(drafts.keys()));
-      previous = next;
+      sources = nextSources;
+      const states = [...sources.values()];
+      if (overridesMoved || whole) {
+        const merged = mergeOverrides(states);
+        for (const pattern of [...overrides.keys(), ...merged.keys()]) touchedPatterns.add(pattern);
+        overrides = merged;
+      }
+      const rebuilt = whole;
+      if (whole) {
+        endpoints = [];
+        backends = [];
+        endpointStates = new Map();
+        patternWarnings = new Map();
+        backendWarnings = new Map();
+        ids.retain(touchedPatterns);
+        whole = false;
+      }
+
+      // Backends: the winner of each touched id, kept as the same object when equal.
+      const sourceBackends: SourceBackends[] = states.map(({ snapshot, backends }) => ({
+        source: snapshot.source,
+        backends,
+      }));
+      const backendUpdates: { key: string; item: Backend | undefined }[] = [];
+      for (const id of unionSorted(touchedIds)) {
+        const { backend: winner, warnings } = winnerOf(id, sourceBackends);
+        if (warnings.length > 0) backendWarnings.set(id, warnings);
+        else backendWarnings.delete(id);
+        const before = findSorted(backends, id, idOf);
+        const after = winner === undefined ? undefined : adjust(winner);
+        if (before === after || (before && after && sameBackend(before, after))) continue;
+        backendUpdates.push({ key: id, item: after });
+      }
+
+      // Endpoints: each touched pattern built again, kept as the same object when equal.
+      const endpointUpdates: { key: string; item: Endpoint | undefined }[] = [];
+      for (const pattern of [...touchedPatterns].sort(compareText)) {
+        const contributions: EndpointContribution[] = [];
+        for (const state of states) {
+          const theirs = state.endpoints.byPattern.get(pattern);
+          if (theirs) contributions.push({ source: state.snapshot.source, endpoints: theirs });
+        }
+        const { built, warnings } = buildEndpoint(pattern, contributions, overrides.get(pattern), ids);
+        if (built === undefined) ids.forget(pattern);
+        const before = endpointStates.get(pattern);
+        const after = built && validate(pattern, built, before, warnings);
+        if (after) endpointStates.set(pattern, after);
+        else endpointStates.delete(pattern);
+        if (warnings.length > 0) patternWarnings.set(pattern, warnings);
+        else patternWarnings.delete(pattern);
+        if (before?.endpoint !== after?.endpoint)
+          endpointUpdates.push({ key: pattern, item: after?.endpoint });
+      }
+
+      const since = { endpoints, backends };
+      endpoints = patchSorted(endpoints, endpointUpdates, patternOf);
+      backends = patchSorted(backends, backendUpdates, idOf);
       return {
-        endpoints: endpoints.sort((a, b) => compareText(a.pattern, b.pattern)),
-        backends: mergeBackends(ordered, warnings),
-        warnings,
+        endpoints,
+        backends,
+        warnings: [
+          ...states.flatMap((state) => [
+            ...state.endpoints.warnings,
+            ...state.backendWarnings,
+            ...state.overrides.warnings,
+          ]),
+          ...[...patternWarnings.keys()].sort(compareText).flatMap((p) => patternWarnings.get(p) ?? []),
+          ...[...backendWarnings.keys()].sort(compareText).flatMap((id) => backendWarnings.get(id) ?? []),
+        ],
+        ...(!rebuilt && { changes: { since, diff: diffOf(endpointUpdates, backendUpdates) } }),
       };
     },
   };
 }
 
-function draftEndpoints(
-  snapshots: readonly ProviderSnapshot[],
+/**
+ * The validated endpoint (the previous object when its content is the same), or undefined with
+ * a warning naming the pattern added to `warnings` when it does not validate.
+ */
+function validate(
+  pattern: string,
+  built: Endpoint,
+  before: EndpointState | undefined,
   warnings: string[],
-): Map<string, EndpointDraft> {
-  const drafts = new Map<string, EndpointDraft>();
-  for (const snapshot of snapshots) {
-    for (const endpoint of snapshot.endpoints) {
-      let pattern: string;
-      try {
-        pattern = normalizePattern(endpoint.pattern);
-      } catch (error) {
-        warnings.push(`${snapshot.source}: endpoint "${endpoint.pattern}" left out: ${messageOf(error)}`);
-        continue;
-      }
-      const { routes, pattern: _written, ...settings } = endpoint;
-      const draft = drafts.get(pattern);
-      if (!draft) {
-        drafts.set(pattern, { settings, settingsFrom: snapshot.source, routes: [...routes] });
-        continue;
-      }
-      if (!hasSettings(draft.settings) && hasSettings(settings)) {
-        // A source that set nothing (an API route added without --filters) defines nothing.
-        Object.assign(draft, { settings, settingsFrom: snapshot.source });
-      } else if (hasSettings(settings) && JSON.stringify(settings) !== JSON.stringify(draft.settings)) {
-        warnings.push(
-          `endpoint ${pattern}: ${snapshot.source} settings ignored, ${draft.settingsFrom} defines this endpoint's filters`,
-        );
-      }
-      draft.routes.push(...routes);
-    }
+): EndpointState | undefined {
+  let endpoint: Endpoint;
+  try {
+    endpoint = parseEndpoint(built, `endpoint ${pattern}`);
+  } catch (error) {
+    warnings.push(`endpoint ${pattern} left out: ${messageOf(error)}`);
+    return undefined;
   }
-  return drafts;
+  const json = JSON.stringify(endpoint);
+  return before?.json === json ? before : { json, endpoint };
 }
 
-/** Backends of every source by id, sorted; a repeat id is a warning and the first one stays. */
-function mergeBackends(snapshots: readonly ProviderSnapshot[], warnings: string[]): Backend[] {
-  const backends = new Map<string, Backend>();
-  for (const snapshot of snapshots) {
-    for (const backend of snapshot.backends) {
-      const first = backends.get(backend.id);
-      if (first)
-        warnings.push(`backend ${backend.id}: from ${snapshot.source} ignored, ${first.source} has this id`);
-      else backends.set(backend.id, backend);
-    }
-  }
-  const merged = [...backends.values()];
-  // One source (or several in order) is usually sorted already: check before sorting 100k ids.
-  for (let i = 1; i < merged.length; i++) {
-    if (compareText((merged[i - 1] as Backend).id, (merged[i] as Backend).id) > 0) {
-      return merged.sort((a, b) => compareText(a.id, b.id));
-    }
-  }
-  return merged;
-}
-
-/** One route per key and per pinned id: the first one wins, a repeat is a warning. */
-function uniqueRoutes(pattern: string, routes: ProviderRoute[], warnings: string[]): ProviderRoute[] {
-  const keys = new Set<string>();
-  const pinned = new Set<string>();
-  return routes.filter((route) => {
-    if (keys.has(route.key) || (route.id !== undefined && pinned.has(route.id))) {
-      warnings.push(`endpoint ${pattern}: route ${route.id ?? route.key} repeated; the first one is used`);
-      return false;
-    }
-    keys.add(route.key);
-    if (route.id !== undefined) pinned.add(route.id);
-    return true;
-  });
-}
-
-/** Valid overrides by normalised pattern and route id; a bad pattern or weight is a warning. */
-function collectOverrides(snapshots: readonly ProviderSnapshot[], warnings: string[]): Overrides {
-  const overrides: Overrides = new Map();
-  for (const snapshot of snapshots) {
-    for (const [written, weights] of Object.entries(snapshot.weightOverrides ?? {})) {
-      let pattern: string;
-      try {
-        pattern = normalizePattern(written);
-      } catch (error) {
-        warnings.push(`weight override ${written}: ${messageOf(error)}; ignored`);
-        continue;
-      }
-      const byRoute = overrides.get(pattern) ?? new Map();
-      overrides.set(pattern, byRoute);
-      for (const [routeId, weight] of Object.entries(weights)) {
-        if (!Number.isInteger(weight) || weight < 0 || weight > 10_000) {
-          warnings.push(`weight override ${written} ${routeId}: ${weight} is not 0..10000; ignored`);
-        } else if (!byRoute.has(routeId)) {
-          byRoute.set(routeId, { weight, written });
-        }
-      }
-    }
-  }
-  return overrides;
-}
-
-function hasSettings(settings: Omit<Endpoint, "routes" | "pattern">): boolean {
-  return settings.filters.length > 0 || settings.sticky !== undefined || settings.healthRequire !== undefined;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function diffOf(
+  endpointUpdates: readonly { key: string; item: Endpoint | undefined }[],
+  backendUpdates: readonly { key: string; item: Backend | undefined }[],
+): TableDiff {
+  return {
+    changedEndpoints: endpointUpdates.filter((update) => update.item).map((update) => update.key),
+    removedEndpoints: endpointUpdates.filter((update) => !update.item).map((update) => update.key),
+    changedBackends: backendUpdates.filter((update) => update.item).map((update) => update.key),
+    removedBackends: backendUpdates.filter((update) => !update.item).map((update) => update.key),
+  };
 }

@@ -14,8 +14,10 @@ export interface RouteIdAllocator {
    * `routeNNN`. Keys that are gone are forgotten (their ids become free).
    */
   assign(pattern: string, routes: readonly KeyedRoute[]): string[];
-  /** Forgets every endpoint not in `patterns` (call once per build with the patterns built). */
+  /** Forgets every endpoint not in `patterns` (after building every endpoint). */
   retain(patterns: ReadonlySet<string>): void;
+  /** Forgets one endpoint (no source has it any more). */
+  forget(pattern: string): void;
   /** Replaces all remembered ids (a new leader adopts the ids of the table it continues). */
   reset(seed: ReadonlyMap<string, ReadonlyMap<string, string>>): void;
 }
@@ -57,6 +59,9 @@ export function createRouteIdAllocator(): RouteIdAllocator {
     },
     retain(patterns) {
       for (const pattern of byPattern.keys()) if (!patterns.has(pattern)) byPattern.delete(pattern);
+    },
+    forget(pattern) {
+      byPattern.delete(pattern);
     },
     reset(seed) {
       byPattern = new Map([...seed].map(([pattern, ids]) => [pattern, new Map(ids)]));

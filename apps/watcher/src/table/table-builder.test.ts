@@ -155,4 +155,54 @@ describe("createTableBuilder", () => {
     expect(state.writes.map((w) => w.version)).toEqual([1]);
     expect(diffTables(undefined, builder.current() as RouteTable).changedEndpoints).toEqual(["a.test"]);
   });
+
+  it("publishes after a small change a diff of just that change, sharing every other entry", async () => {
+    const { state, builder, settle } = setup();
+    builder.resume({ version: 0, generatedAt: 0, endpoints: [], backends: [] });
+    const backends = Array.from({ length: 1_000 }, (_, i) => ({
+      id: `m${String(i).padStart(4, "0")}`,
+      service: "/x",
+      address: `10.0.0.1:${1_000 + i}`,
+      labels: { app: "x" },
+      state: "up" as const,
+      source: "marathon" as const,
+      connectedAt: 1,
+    }));
+    const first = { ...marathon, backends };
+    builder.update(first);
+    builder.update(file("a.test"));
+    await settle();
+    const published = builder.current() as RouteTable;
+    builder.update({ ...first, backends: backends.map((b, i) => (i === 7 ? { ...b, weight: 3 } : b)) });
+    await settle();
+    const next = builder.current() as RouteTable;
+    expect(state.writes.at(-1)?.diff).toEqual({
+      changedEndpoints: [],
+      removedEndpoints: [],
+      changedBackends: ["m0007"],
+      removedBackends: [],
+    });
+    expect(next.endpoints).toBe(published.endpoints);
+    expect(next.backends.filter((b, i) => b !== published.backends[i]).map((b) => b.id)).toEqual(["m0007"]);
+  });
+
+  it("after a failed publication, diffs the next one against the table last published", async () => {
+    const { clock, state, builder, settle } = setup();
+    builder.resume({ version: 0, generatedAt: 0, endpoints: [], backends: [] });
+    builder.update(marathon);
+    builder.update(file("a.test"));
+    await settle();
+    state.failNext = 1;
+    builder.update(file("a.test", 10));
+    await settle();
+    builder.update({
+      ...file("a.test", 10),
+      endpoints: [...file("a.test", 10).endpoints, ...file("b.test").endpoints],
+    });
+    await settle();
+    clock.advance(500);
+    await settle();
+    expect(state.writes.map((w) => w.version)).toEqual([1, 2]);
+    expect(state.writes[1]?.diff.changedEndpoints).toEqual(["a.test", "b.test"]);
+  });
 });

@@ -62,8 +62,8 @@ export interface TableBuilder {
 export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
   const { clock, logger, metrics } = opts;
   const snapshots = new Map<BackendSource, ProviderSnapshot>();
-  const merger = createSnapshotMerger();
   const connectedAt = createConnectedAtKeeper();
+  const merger = createSnapshotMerger({ adjustBackend: connectedAt.adjust });
   const listeners = new Set<(table: RouteTable) => void>();
   let last: RouteTable | undefined;
   let writing = false;
@@ -125,9 +125,14 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
       version: (last?.version ?? 0) + 1,
       generatedAt: clock.now(),
       endpoints: merged.endpoints,
-      backends: connectedAt.apply(merged.backends),
+      backends: merged.backends,
     };
-    const diff = diffTables(last, next);
+    // The merger's own account of what changed holds when it merged on top of the current table.
+    const since = merged.changes?.since;
+    const diff =
+      merged.changes && since?.endpoints === last?.endpoints && since?.backends === last?.backends
+        ? merged.changes.diff
+        : diffTables(last, next);
     if (isEmptyDiff(diff)) {
       metrics.tableBuilds.inc({ result: "unchanged" });
       return;
