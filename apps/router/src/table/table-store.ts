@@ -7,6 +7,7 @@ import {
   type CompiledEndpoint,
   type CompiledTable,
   compileTable,
+  type Endpoint,
   type RouteTable,
 } from "@signalbox/route-model";
 import { createFilterChain, type FilterChain, FilterState } from "../filters/chain.js";
@@ -22,52 +23,45 @@ export interface RoutedEndpoint {
   healthRequire: boolean;
 }
 
-/** An immutable snapshot: the compiled table and the router's view of each endpoint. */
+/** What the router adds to an endpoint that depends on its Endpoint alone. */
+type EndpointView = Omit<RoutedEndpoint, "compiled">;
+
+/**
+ * An immutable snapshot: the compiled table and the router's view of each endpoint. Tables
+ * derived with withEndpointsOf share the views (filter chains) of the table they came from.
+ */
 export class RouterTable {
   private constructor(
     readonly compiled: CompiledTable,
-    private readonly routed: ReadonlyMap<CompiledEndpoint, RoutedEndpoint>,
+    /** The view of each Endpoint object of the table, shared along derived tables. */
+    private readonly views: WeakMap<Endpoint, EndpointView>,
+    /** Made on a compiled endpoint's first match; shared likewise (a compiled endpoint never changes). */
+    private readonly routed: WeakMap<CompiledEndpoint, RoutedEndpoint>,
   ) {}
 
   /** Every endpoint of `compiled` with a filter chain built now (rate-limit buckets from `filterState`). */
   static build(compiled: CompiledTable, filterState: FilterState): RouterTable {
-    const routed = new Map<CompiledEndpoint, RoutedEndpoint>();
-    for (const endpoint of compiled.endpoints) {
-      const pathPrefix = endpoint.pattern.pathPrefix;
-      routed.set(endpoint, {
-        compiled: endpoint,
-        filters: createFilterChain(endpoint.endpoint, pathPrefix, filterState),
-        stickyCookie: endpoint.endpoint.sticky ? stickyCookieName(endpoint.endpoint.pattern) : undefined,
-        cookiePath: pathPrefix,
-        healthRequire: endpoint.endpoint.healthRequire === true,
+    const views = new WeakMap<Endpoint, EndpointView>();
+    for (const { endpoint, pattern } of compiled.endpoints) {
+      views.set(endpoint, {
+        filters: createFilterChain(endpoint, pattern.pathPrefix, filterState),
+        stickyCookie: endpoint.sticky ? stickyCookieName(endpoint.pattern) : undefined,
+        cookiePath: pattern.pathPrefix,
+        healthRequire: endpoint.healthRequire === true,
       });
     }
-    return new RouterTable(compiled, routed);
+    return new RouterTable(compiled, views, new WeakMap());
   }
 
   /**
-   * `compiled` sharing this table's filter chains, when its endpoints are this table's Endpoint
-   * objects in the same order (only their routes' backends were compiled again); else undefined.
+   * `compiled` sharing this table's filter chains, when each of its endpoints is an Endpoint
+   * object of this table (only routes or backends were compiled again); else undefined.
    */
   withEndpointsOf(compiled: CompiledTable): RouterTable | undefined {
-    const before = this.compiled.endpoints;
-    if (compiled.endpoints.length !== before.length) return undefined;
-    const replaced: [CompiledEndpoint, CompiledEndpoint][] = [];
-    for (let i = 0; i < before.length; i++) {
-      const old = before[i] as CompiledEndpoint;
-      const endpoint = compiled.endpoints[i] as CompiledEndpoint;
-      if (endpoint === old) continue;
-      if (endpoint.endpoint !== old.endpoint) return undefined;
-      replaced.push([old, endpoint]);
+    if (compiled.table.endpoints !== this.compiled.table.endpoints) {
+      for (const { endpoint } of compiled.endpoints) if (!this.views.has(endpoint)) return undefined;
     }
-    if (replaced.length === 0) return new RouterTable(compiled, this.routed);
-    const routed = new Map(this.routed);
-    for (const [old, endpoint] of replaced) {
-      const view = routed.get(old) as RoutedEndpoint;
-      routed.delete(old);
-      routed.set(endpoint, { ...view, compiled: endpoint });
-    }
-    return new RouterTable(compiled, routed);
+    return new RouterTable(compiled, this.views, this.routed);
   }
 
   get version(): number {
@@ -76,8 +70,14 @@ export class RouterTable {
 
   /** The most specific endpoint for host (lowercase, no port) and path (a `?query` is ignored). */
   match(host: string, path: string): RoutedEndpoint | undefined {
-    const endpoint = this.compiled.match(host, path);
-    return endpoint === undefined ? undefined : this.routed.get(endpoint);
+    const compiled = this.compiled.match(host, path);
+    if (compiled === undefined) return undefined;
+    let routed = this.routed.get(compiled);
+    if (routed === undefined) {
+      routed = { compiled, ...(this.views.get(compiled.endpoint) as EndpointView) };
+      this.routed.set(compiled, routed);
+    }
+    return routed;
   }
 }
 

@@ -89,8 +89,11 @@ class EntryMap<T extends Endpoint | Backend> {
   /**
    * The entries, sorted by key: `previous` (the last table's, sorted) with the `changed` keys
    * put in or taken out (binary search, then copies), or all of them sorted when there is none.
+   * Without changes, `previous` itself: tables are immutable, and sharing the array tells a
+   * compile at a glance that nothing of that kind changed.
    */
-  sorted(previous: readonly T[] | undefined, changed: readonly string[]): T[] {
+  sorted(previous: T[] | undefined, changed: readonly string[]): T[] {
+    if (previous !== undefined && changed.length === 0) return previous;
     if (previous === undefined)
       return [...this.current.values()].sort((a, b) => byText(this.keyOf(a), this.keyOf(b)));
     const out: T[] = [];

@@ -2,7 +2,7 @@
 // strategy, its weighted route picker and its own warnings. Full and incremental compiles share it.
 import type { Backend, Endpoint, Route } from "../model/types.js";
 import { type ParsedPattern, parsePattern } from "../pattern/parse.js";
-import type { Selector } from "../selector/parse.js";
+import type { Requirement, Selector } from "../selector/parse.js";
 import { createStrategy, parseStrategy } from "../strategies/index.js";
 import { createSmoothWeightedPicker } from "../weights/smooth-weighted.js";
 import { compareText } from "./canonical.js";
@@ -12,6 +12,8 @@ import { endpointWarnings, invalidEntryWarning, type TableWarning } from "./warn
 /** A selector and the backends it matches (sorted by id), shared by every route with its text. */
 export interface Selection {
   selector: Selector;
+  /** The requirement a backend the selector matches surely meets (see BackendIndex.narrowest). */
+  narrowest: Requirement | undefined;
   backends: readonly Backend[];
 }
 

@@ -23,6 +23,8 @@ export interface CompileState {
   selections: ReadonlyMap<string, Selection>;
   /** Built on first use; shared by the states whose selections have the same texts. */
   selectorIndex: { index?: SelectorIndex };
+  /** Built on first use: selector text -> positions of the slots using it; shared like selectorIndex. */
+  slotsBySelector: { index?: ReadonlyMap<string, readonly number[]> };
   /** Built on first use: pattern -> position in `slots`; null when a pattern appears twice. */
   positions?: ReadonlyMap<string, number> | null;
   hash: TableHashState;
@@ -34,11 +36,40 @@ export function stateOf(compiled: CompiledTable): CompileState | undefined {
   return states.get(compiled);
 }
 
+/** Slots of `previous` replaced in a state that otherwise has its slots (same patterns, same order). */
+export interface ReplacedSlots {
+  previous: CompiledTable;
+  /** Positions in the slots. */
+  replaced: readonly number[];
+}
+
 /**
  * The compiled table of `state`: endpoints in table order without the left-out ones; warnings
  * in table order, first every invalid entry, then per endpoint shadowed, empty and unpickable.
+ * Given `replacing`, what `previous` has already is patched instead of walked, when it can be.
  */
-export function assembleTable(table: RouteTable, state: CompileState): CompiledTable {
+export function assembleTable(
+  table: RouteTable,
+  state: CompileState,
+  replacing?: ReplacedSlots,
+): CompiledTable {
+  const { slots, patterns } = state;
+  const compiled: CompiledTable = {
+    version: table.version,
+    hash: state.hash.hex(),
+    table,
+    match(host, path) {
+      const position = patterns.match(host, path);
+      return position === undefined ? undefined : slots[position]?.compiled;
+    },
+    ...((replacing && patchEndpoints(state, replacing)) ?? collectEndpoints(state)),
+    backendsById: state.backends,
+  };
+  states.set(compiled, state);
+  return compiled;
+}
+
+function collectEndpoints(state: CompileState): Pick<CompiledTable, "endpoints" | "warnings"> {
   const endpoints: CompiledEndpoint[] = [];
   const invalid: TableWarning[] = [];
   const others: TableWarning[] = [];
@@ -50,21 +81,29 @@ export function assembleTable(table: RouteTable, state: CompileState): CompiledT
     if (shadowed !== undefined) others.push(shadowed);
     others.push(...slot.own);
   });
-  const { slots, patterns } = state;
-  const compiled: CompiledTable = {
-    version: table.version,
-    hash: state.hash.hex(),
-    table,
-    match(host, path) {
-      const position = patterns.match(host, path);
-      return position === undefined ? undefined : slots[position]?.compiled;
-    },
-    endpoints,
-    backendsById: state.backends,
-    warnings: [...invalid, ...others],
-  };
-  states.set(compiled, state);
-  return compiled;
+  return { endpoints, warnings: [...invalid, ...others] };
+}
+
+/**
+ * The previous table's endpoints with the replaced ones swapped in, and its warnings, when every
+ * slot compiled (an endpoint's index is its slot's position) and no replaced slot had or has a
+ * warning; else undefined.
+ */
+function patchEndpoints(
+  state: CompileState,
+  { previous, replaced }: ReplacedSlots,
+): Pick<CompiledTable, "endpoints" | "warnings"> | undefined {
+  const before = stateOf(previous)?.slots;
+  if (before === undefined || previous.endpoints.length !== state.slots.length) return undefined;
+  const endpoints = previous.endpoints.slice();
+  for (const position of replaced) {
+    const slot = state.slots[position] as EndpointSlot;
+    const old = before[position] as EndpointSlot;
+    const quiet = (s: EndpointSlot) => s.invalid.length === 0 && s.own.length === 0;
+    if (slot.compiled === undefined || !quiet(slot) || !quiet(old)) return undefined;
+    endpoints[position] = slot.compiled;
+  }
+  return { endpoints, warnings: previous.warnings.slice() };
 }
 
 /** The pattern index over the slots that compiled, and their shadowed-endpoint warnings. */
@@ -94,12 +133,29 @@ export function positionsOf(state: CompileState): ReadonlyMap<string, number> | 
   return state.positions;
 }
 
+/** Positions of the slots whose compiled routes use one of `texts`, ascending. */
+export function slotsUsing(state: CompileState, texts: ReadonlySet<string>): number[] {
+  if (texts.size === 0) return [];
+  if (state.slotsBySelector.index === undefined) {
+    const index = new Map<string, number[]>();
+    state.slots.forEach((slot, position) => {
+      for (const { route } of slot.compiled?.routes ?? []) {
+        const positions = index.get(route.selector);
+        if (positions === undefined) index.set(route.selector, [position]);
+        else if (positions.at(-1) !== position) positions.push(position);
+      }
+    });
+    state.slotsBySelector.index = index;
+  }
+  const found = new Set<number>();
+  for (const text of texts)
+    for (const position of state.slotsBySelector.index.get(text) ?? []) found.add(position);
+  return [...found].sort((a, b) => a - b);
+}
+
 /** The selections' texts by label (computed once per set of texts). */
 export function selectorIndexOf(state: CompileState): SelectorIndex {
-  state.selectorIndex.index ??= createSelectorIndex(
-    [...state.selections].map(([text, selection]) => [text, selection.selector]),
-    (selector) => state.backends.narrowest(selector),
-  );
+  state.selectorIndex.index ??= createSelectorIndex(state.selections);
   return state.selectorIndex.index;
 }
 
@@ -115,7 +171,7 @@ export function selectionsFrom(
     let selection = selections.get(text);
     if (selection === undefined) {
       const selector = parseSelector(text);
-      selection = { selector, backends: backends.select(selector) };
+      selection = { selector, narrowest: backends.narrowest(selector), backends: backends.select(selector) };
       selections.set(text, selection);
     }
     return selection;

@@ -101,6 +101,7 @@ function compileFull(table: RouteTable, deps: { random: () => number }): Compile
     backends,
     selections,
     selectorIndex: {},
+    slotsBySelector: {},
     hash: TableHashState.of(table),
   });
 }

@@ -15,6 +15,7 @@ import {
   positionsOf,
   selectionsFrom,
   selectorIndexOf,
+  slotsUsing,
   stateOf,
 } from "./compile-state.js";
 import { backendDigest, sameDigest } from "./entry-digest.js";
@@ -84,14 +85,11 @@ export function recompileTable(
     isTouched(slot) ? compileEndpointSlot(slot.endpoint, compileDeps(slot)) : slot;
 
   if (changed.endpoints.length === 0) {
-    if (!samePatterns(table, state.slots)) return undefined;
-    return assembleTable(table, {
-      ...state,
-      slots: state.slots.map(recompileSlot),
-      backends,
-      selections,
-      hash,
-    });
+    if (table.endpoints !== previous.table.endpoints && !samePatterns(table, state.slots)) return undefined;
+    const replaced = slotsUsing(state, touched);
+    const slots = state.slots.slice();
+    for (const position of replaced) slots[position] = recompileSlot(state.slots[position] as EndpointSlot);
+    return assembleTable(table, { ...state, slots, backends, selections, hash }, { previous, replaced });
   }
 
   const positions = positionsOf(state);
@@ -130,6 +128,7 @@ export function recompileTable(
     backends,
     selections: used,
     selectorIndex: sameTexts ? state.selectorIndex : {},
+    slotsBySelector: {},
     hash,
   });
 }
@@ -207,7 +206,7 @@ function reselect(selection: Selection, changes: ReadonlyMap<string, BackendChan
   for (const { after } of changes.values()) {
     if (after !== undefined && matchesSelector(selection.selector, after.labels)) added.push(after);
   }
-  return { selector: selection.selector, backends: mergeById(kept, added.sort(compareIds)) };
+  return { ...selection, backends: mergeById(kept, added.sort(compareIds)) };
 }
 
 /** Same patterns in the same order as the slots. */

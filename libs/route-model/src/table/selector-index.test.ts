@@ -7,10 +7,7 @@ const first = (selector: Selector) =>
 
 describe("createSelectorIndex", () => {
   const texts = ["app=a", "app in (b,c),tier=web", "canary", "", "!canary", "tier!=web", "app=z,zone=1"];
-  const index = createSelectorIndex(
-    texts.map((text) => [text, parseSelector(text)]),
-    first,
-  );
+  const index = createSelectorIndex(texts.map((text) => [text, { narrowest: first(parseSelector(text)) }]));
 
   it.each<[Record<string, string>, string[]]>([
     [{ app: "a" }, ["app=a", "", "!canary", "tier!=web"]],

@@ -1,6 +1,6 @@
 // Route selectors by a label a backend needs to match them: which selectors a changed backend can
 // touch, found without checking every selector of the table.
-import type { Requirement, Selector } from "../selector/parse.js";
+import type { Requirement } from "../selector/parse.js";
 
 /** The selectors of one table, searchable by a backend's labels. */
 export interface SelectorIndex {
@@ -12,13 +12,12 @@ export interface SelectorIndex {
 }
 
 /**
- * Indexes each selector under one requirement a matching backend must meet, as `narrowestOf`
- * chooses it (`k=v` and `k in (...)` under each `k=value`, `k` under the key); a selector with
- * none (`""`, `!k`, `k!=v`) is a candidate for every backend.
+ * Indexes each selector text under its `narrowest` requirement, one a matching backend must meet
+ * (`k=v` and `k in (...)` under each `k=value`, `k` under the key); a selector without one
+ * (`""`, `!k`, `k!=v`) is a candidate for every backend.
  */
 export function createSelectorIndex(
-  selectors: Iterable<[text: string, selector: Selector]>,
-  narrowestOf: (selector: Selector) => Requirement | undefined,
+  selectors: Iterable<[text: string, { narrowest: Requirement | undefined }]>,
 ): SelectorIndex {
   const byLabel = new Map<string, Map<string, string[]>>();
   const byKey = new Map<string, string[]>();
@@ -28,8 +27,7 @@ export function createSelectorIndex(
     if (list === undefined) map.set(key, [text]);
     else list.push(text);
   };
-  for (const [text, selector] of selectors) {
-    const requirement = narrowestOf(selector);
+  for (const [text, { narrowest: requirement }] of selectors) {
     if (requirement === undefined) {
       everywhere.push(text);
     } else if (requirement.op === "exists") {
