@@ -137,12 +137,65 @@ console.log(`  router apply full: ${fmt(time(() => applied(fullRead.result)).ms)
     ];
     const r = time(() => feed(entries));
     read.push(r.ms);
-    if (r.result?.table.version !== table.version) throw new Error(`reader did not yield version ${table.version}`);
+    if (r.result?.table.version !== table.version)
+      throw new Error(`reader did not yield version ${table.version}`);
     apply.push(time(() => applied(r.result)).ms);
     if (store.current()?.version !== table.version) throw new Error(`router did not apply ${table.version}`);
     prev = table;
   }
   console.log(
     `  one change, median of ${ROUNDS}: reader (entry + meta) ${fmt(median(read))}, router apply ${fmt(median(apply))}`,
+  );
+}
+
+// Router: changes to endpoints, through the reader. `prev` is the table the reader last yielded.
+{
+  let prev = store.current().compiled.table;
+  const step = (table, entries) => {
+    const r = feed([...entries, metaEntry(table)]);
+    if (r?.table.version !== table.version) throw new Error(`reader did not yield version ${table.version}`);
+    const ms = time(() => applied(r)).ms;
+    prev = r.table;
+    return ms;
+  };
+  const putEndpoint = (e) => ({ key: endpointKey(e.pattern), operation: "PUT", value: encodeEntry(e) });
+  const putBackend = (b) => ({ key: backendKey(b.id), operation: "PUT", value: encodeEntry(b) });
+  const weights = [];
+  const deploys = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // A route's weight changes on one endpoint.
+    const at = (round * 997) % prev.endpoints.length;
+    const old = prev.endpoints[at];
+    const changed = { ...old, routes: old.routes.map((r) => ({ ...r, weight: 50 + round })) };
+    const endpoints = prev.endpoints.map((e, i) => (i === at ? changed : e));
+    weights.push(step({ ...prev, version: prev.version + 1, endpoints }, [putEndpoint(changed)]));
+    // A new app: one endpoint with its route and ten backends.
+    const app = `/scale/new${round}`;
+    const endpoint = {
+      pattern: `new${round}.scale.test`,
+      routes: [{ id: "route000", selector: `marathon.app=${app}`, weight: 100, strategy: "round-robin" }],
+      filters: [],
+    };
+    const backends = Array.from({ length: 10 }, (_, t) => ({
+      ...prev.backends[0],
+      id: `new${round}.task-${t}:0`,
+      service: app,
+      address: `10.9.${round}.${t + 1}:31000`,
+      labels: { "marathon.app": app, "marathon.port-index": "0" },
+    }));
+    deploys.push(
+      step(
+        {
+          ...prev,
+          version: prev.version + 1,
+          endpoints: [...prev.endpoints, endpoint],
+          backends: [...prev.backends, ...backends],
+        },
+        [putEndpoint(endpoint), ...backends.map(putBackend)],
+      ),
+    );
+  }
+  console.log(
+    `  router apply, median of ${ROUNDS}: one endpoint's route weight ${fmt(median(weights))}, a new app (endpoint + 10 backends) ${fmt(median(deploys))}`,
   );
 }

@@ -66,13 +66,18 @@ describe("TableStore", () => {
     expect(first.match("a.test", "/")?.compiled.routes[0]?.backends.map((b) => b.id)).toEqual(["a1"]);
   });
 
-  it("rebuilds the endpoints' view when an endpoint changed, with what changed passed on", () => {
-    const { store, swaps } = setup();
+  it("builds a new view for a changed endpoint only, with what changed passed on", () => {
+    const { store, swaps, first } = setup();
     const changed = endpoint("b.test", "b", { sticky: false });
-    const v2 = { ...v1, version: 2, endpoints: [v1.endpoints[0] as Endpoint, changed] };
-    store.apply(v2, changesFrom(v1, ["b.test"], []));
-    expect(store.current()?.match("b.test", "/")?.stickyCookie).toBeUndefined();
-    expect(store.current()?.match("a.test", "/")?.stickyCookie).toBeUndefined();
+    const added = endpoint("c.test", "a");
+    const v2 = { ...v1, version: 2, endpoints: [v1.endpoints[0] as Endpoint, changed, added] };
+    store.apply(v2, changesFrom(v1, ["b.test", "c.test"], []));
+    const second = store.current();
+    expect(second?.match("b.test", "/")?.stickyCookie).toBeUndefined();
+    expect(second?.match("b.test", "/")?.filters).not.toBe(first.match("b.test", "/")?.filters);
+    expect(second?.match("a.test", "/")).toBe(first.match("a.test", "/"));
+    expect(backendIds(second, "c.test")).toEqual(["a1"]);
+    expect(first.match("b.test", "/")?.stickyCookie).toBeDefined();
     expect(swaps.at(-1)?.changed).toEqual([]);
   });
 

@@ -28,7 +28,7 @@ type EndpointView = Omit<RoutedEndpoint, "compiled">;
 
 /**
  * An immutable snapshot: the compiled table and the router's view of each endpoint. Tables
- * derived with withEndpointsOf share the views (filter chains) of the table they came from.
+ * derived from one share its views (filter chains) of the Endpoint objects they have in common.
  */
 export class RouterTable {
   private constructor(
@@ -41,27 +41,30 @@ export class RouterTable {
 
   /** Every endpoint of `compiled` with a filter chain built now (rate-limit buckets from `filterState`). */
   static build(compiled: CompiledTable, filterState: FilterState): RouterTable {
-    const views = new WeakMap<Endpoint, EndpointView>();
-    for (const { endpoint, pattern } of compiled.endpoints) {
-      views.set(endpoint, {
+    return new RouterTable(compiled, new WeakMap(), new WeakMap()).withViews(filterState);
+  }
+
+  /**
+   * `compiled` with this table's views of the Endpoint objects it shares with it (a changed
+   * endpoint is a new object: it gets a new filter chain); rate-limit buckets stay in the chains.
+   */
+  derive(compiled: CompiledTable, filterState: FilterState): RouterTable {
+    const next = new RouterTable(compiled, this.views, this.routed);
+    return compiled.table.endpoints === this.compiled.table.endpoints ? next : next.withViews(filterState);
+  }
+
+  /** Adds a view for each endpoint of the table that has none. */
+  private withViews(filterState: FilterState): this {
+    for (const { endpoint, pattern } of this.compiled.endpoints) {
+      if (this.views.has(endpoint)) continue;
+      this.views.set(endpoint, {
         filters: createFilterChain(endpoint, pattern.pathPrefix, filterState),
         stickyCookie: endpoint.sticky ? stickyCookieName(endpoint.pattern) : undefined,
         cookiePath: pattern.pathPrefix,
         healthRequire: endpoint.healthRequire === true,
       });
     }
-    return new RouterTable(compiled, views, new WeakMap());
-  }
-
-  /**
-   * `compiled` sharing this table's filter chains, when each of its endpoints is an Endpoint
-   * object of this table (only routes or backends were compiled again); else undefined.
-   */
-  withEndpointsOf(compiled: CompiledTable): RouterTable | undefined {
-    if (compiled.table.endpoints !== this.compiled.table.endpoints) {
-      for (const { endpoint } of compiled.endpoints) if (!this.views.has(endpoint)) return undefined;
-    }
-    return new RouterTable(compiled, this.views, this.routed);
+    return this;
   }
 
   get version(): number {
@@ -121,9 +124,9 @@ export class TableStore {
   /**
    * Compiles `table` and makes it current, unless it is older than the current one or has the
    * same version and hash (nothing to do). With `changes` leading from the current table (its
-   * hash is `changes.from.hash`), only what they touch is compiled again and, when no endpoint
-   * changed, the filter chains are kept; otherwise (the first table, a table skipped or rejected
-   * in between) it compiles in full. Throws what compileTable throws; the current table stays.
+   * hash is `changes.from.hash`), only what they touch is compiled again and the filter chains
+   * of unchanged endpoints are kept; otherwise (the first table, a table skipped or rejected in
+   * between) it compiles and builds in full. Throws what compileTable throws; the current stays.
    */
   apply(table: RouteTable, changes?: TableChangesFrom): RouterTable | undefined {
     const current = this.table?.compiled;
@@ -144,8 +147,12 @@ export class TableStore {
     if (current !== undefined && compiled.version === current.version && compiled.hash === current.hash) {
       return undefined;
     }
-    let next = previous?.changed.endpoints.length === 0 ? this.table?.withEndpointsOf(compiled) : undefined;
-    if (next === undefined) {
+    let next: RouterTable;
+    if (previous !== undefined && this.table !== undefined) {
+      // retain() keeps only the buckets asked for since the last retain, and the chains kept
+      // here were not asked again: no retain (a removed endpoint's bucket waits for a full build).
+      next = this.table.derive(compiled, this.filterState);
+    } else {
       next = RouterTable.build(compiled, this.filterState);
       this.filterState.retain();
     }

@@ -1,5 +1,5 @@
 // Endpoint lookup by host and path: host maps plus a per-host path trie, no scan over endpoints.
-import { formatPattern, hostFromHeader, parsePattern } from "./parse.js";
+import { formatPattern, hostFromHeader, type ParsedPattern, parsePattern } from "./parse.js";
 
 /** The most specific entry for a request, and which entries can never be reached. */
 export interface EndpointIndex<T> {
@@ -42,16 +42,19 @@ function createNode<T>(): PathNode<T> {
  *    a.example.com/x goes to `*.example.com`, as an operator who wrote both would expect, not a 404.
  * Entries that normalise to the same pattern keep the first one's value. Cost per lookup depends on
  * the host's label count and the path's depth, not on the number of endpoints (a map per host, a
- * segment trie per host). Throws PatternSyntaxError on the first pattern that does not parse.
+ * segment trie per host). Throws PatternSyntaxError on the first pattern that does not parse;
+ * an entry may bring its pattern already parsed (`parsed`, as parsePattern gives it).
  */
-export function createEndpointIndex<T>(entries: { pattern: string; value: T }[]): EndpointIndex<T> {
+export function createEndpointIndex<T>(
+  entries: { pattern: string; value: T; parsed?: ParsedPattern }[],
+): EndpointIndex<T> {
   const exactHosts = new Map<string, PathNode<T>>();
   const wildcardHosts = new Map<string, PathNode<T>>();
   /** Canonical pattern -> the texts indexed under it, in entry order (the first one wins). */
   const texts = new Map<string, string[]>();
 
-  for (const { pattern, value } of entries) {
-    const parsed = parsePattern(pattern);
+  for (const { pattern, value, parsed: given } of entries) {
+    const parsed = given ?? parsePattern(pattern);
     const hosts = parsed.wildcard ? wildcardHosts : exactHosts;
     let node = hosts.get(parsed.host);
     if (node === undefined) {

@@ -3,6 +3,7 @@
 // the selections and the running hash.
 import type { RouteTable } from "../model/types.js";
 import { createEndpointIndex, type EndpointIndex } from "../pattern/endpoint-index.js";
+import type { ParsedPattern } from "../pattern/parse.js";
 import { parseSelector } from "../selector/parse.js";
 import type { BackendSet } from "./backend-set.js";
 import type { CompiledEndpoint, CompiledTable } from "./compile.js";
@@ -19,12 +20,23 @@ export interface CompileState {
   /** Shadowed-endpoint warning by position in `slots`; depends only on the patterns. */
   shadowed: readonly (TableWarning | undefined)[];
   backends: BackendSet;
-  /** Selector text -> selection, for every selector text a compiled route uses. */
+  /**
+   * Selector text -> selection, for every selector text a compiled route uses, and possibly
+   * some no route uses any more (see selectionsInUse).
+   */
   selections: ReadonlyMap<string, Selection>;
-  /** Built on first use; shared by the states whose selections have the same texts. */
+  /** How many selections were in use when the unused ones were last dropped. */
+  selectionsInUse: number;
+  /**
+   * Built on first use, then grows with each new selection; shared by the states compiled from
+   * this one until unused selections are dropped. May name texts a state's selections lack.
+   */
   selectorIndex: { index?: SelectorIndex };
-  /** Built on first use: selector text -> positions of the slots using it; shared like selectorIndex. */
-  slotsBySelector: { index?: ReadonlyMap<string, readonly number[]> };
+  /**
+   * Built on first use: selector text -> positions of slots using it; then grows while the
+   * patterns keep their positions, shared likewise. May name a position no longer using a text.
+   */
+  slotsBySelector: { index?: Map<string, number[]> };
   /** Built on first use: pattern -> position in `slots`; null when a pattern appears twice. */
   positions?: ReadonlyMap<string, number> | null;
   hash: TableHashState;
@@ -108,15 +120,14 @@ function patchEndpoints(
 
 /** The pattern index over the slots that compiled, and their shadowed-endpoint warnings. */
 export function indexPatterns(slots: readonly EndpointSlot[]): Pick<CompileState, "patterns" | "shadowed"> {
-  const compiled: { pattern: string; value: number }[] = [];
+  const compiled: { pattern: string; parsed: ParsedPattern; value: number }[] = [];
   slots.forEach((slot, position) => {
-    if (slot.compiled !== undefined) compiled.push({ pattern: slot.endpoint.pattern, value: position });
+    if (slot.compiled !== undefined) {
+      compiled.push({ pattern: slot.endpoint.pattern, parsed: slot.compiled.pattern, value: position });
+    }
   });
   const patterns = createEndpointIndex(compiled);
-  const warnings = shadowedWarnings(
-    compiled.map((entry) => entry.pattern),
-    patterns,
-  );
+  const warnings = shadowedWarnings(compiled);
   const shadowed: (TableWarning | undefined)[] = new Array(slots.length).fill(undefined);
   compiled.forEach((entry, i) => {
     shadowed[entry.value] = warnings[i];
@@ -133,7 +144,24 @@ export function positionsOf(state: CompileState): ReadonlyMap<string, number> | 
   return state.positions;
 }
 
-/** Positions of the slots whose compiled routes use one of `texts`, ascending. */
+/** Records in the (shared) selector -> slots index the texts each slot of `slots` uses now. */
+export function noteSlotSelectors(state: CompileState, slots: readonly EndpointSlot[]): void {
+  const index = state.slotsBySelector.index;
+  if (index === undefined) return;
+  slots.forEach((slot, position) => {
+    if (slot === state.slots[position]) return;
+    for (const { route } of slot.compiled?.routes ?? []) {
+      const positions = index.get(route.selector);
+      if (positions === undefined) index.set(route.selector, [position]);
+      else if (!positions.includes(position)) positions.push(position);
+    }
+  });
+}
+
+/**
+ * Positions of the slots whose compiled routes may use one of `texts`, ascending: every one that
+ * does, and possibly some that no longer do (recompiling those changes nothing).
+ */
 export function slotsUsing(state: CompileState, texts: ReadonlySet<string>): number[] {
   if (texts.size === 0) return [];
   if (state.slotsBySelector.index === undefined) {
@@ -161,11 +189,12 @@ export function selectorIndexOf(state: CompileState): SelectorIndex {
 
 /**
  * The selection for a selector text from `selections`, or parsed and resolved through `backends`
- * and added to it. Throws SelectorSyntaxError when the text does not parse.
+ * and added to it (and to `index`). Throws SelectorSyntaxError when the text does not parse.
  */
 export function selectionsFrom(
   backends: BackendSet,
   selections: Map<string, Selection>,
+  index?: SelectorIndex,
 ): (text: string) => Selection {
   return (text) => {
     let selection = selections.get(text);
@@ -173,6 +202,7 @@ export function selectionsFrom(
       const selector = parseSelector(text);
       selection = { selector, narrowest: backends.narrowest(selector), backends: backends.select(selector) };
       selections.set(text, selection);
+      index?.add(text, selection.narrowest);
     }
     return selection;
   };

@@ -100,6 +100,7 @@ function compileFull(table: RouteTable, deps: { random: () => number }): Compile
     ...indexPatterns(slots),
     backends,
     selections,
+    selectionsInUse: selections.size,
     selectorIndex: {},
     slotsBySelector: {},
     hash: TableHashState.of(table),

@@ -263,4 +263,32 @@ describe("compileTable with a previous compile", () => {
       answers(compileTable(next, deps)),
     );
   });
+
+  it("answers like a full compile while selectors keep changing, dropping the ones no route uses", () => {
+    let table: RouteTable = {
+      ...base,
+      endpoints: Array.from({ length: 10 }, (_, e) => ({
+        pattern: `e${e}.test`,
+        routes: [{ id: "route000", selector: "app=a", weight: 1, strategy: "round-robin" }],
+        filters: [],
+      })),
+    };
+    let compiled = compileTable(table, deps);
+    for (let step = 0; step < 30; step++) {
+      const endpoints = table.endpoints.map((e, i) => ({
+        ...e,
+        routes: [{ id: "route000", selector: `app in (a,b),step${step}!=x${i}`, weight: 1, strategy: "p2c" }],
+      }));
+      const a3 = { ...(base.backends[0] as Backend), id: `a3-${step}` };
+      const next = {
+        ...table,
+        version: step + 2,
+        endpoints,
+        backends: [...table.backends, a3].sort((x, y) => compareText(x.id, y.id)),
+      };
+      compiled = compileTable(next, deps, { compiled, changed: changesBetween(table, next) });
+      expect(answers(compiled)).toEqual(answers(compileTable(next, deps)));
+      table = next;
+    }
+  });
 });

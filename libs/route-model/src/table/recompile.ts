@@ -12,6 +12,7 @@ import {
   assembleTable,
   type CompileState,
   indexPatterns,
+  noteSlotSelectors,
   positionsOf,
   selectionsFrom,
   selectorIndexOf,
@@ -70,7 +71,7 @@ export function recompileTable(
   }
   const compileDeps = (previousSlot: EndpointSlot | undefined) => ({
     random: deps.random,
-    selectionOf: selectionsFrom(backends, selections),
+    selectionOf: selectionsFrom(backends, selections, state.selectorIndex.index),
     reusableRoute: (route: Route): CompiledRoute | undefined => {
       const old = previousSlot?.compiled?.routes.find((compiled) => compiled.route.id === route.id);
       return old !== undefined && sameRouteSpec(old.route, route) && !touched.has(route.selector)
@@ -117,18 +118,21 @@ export function recompileTable(
   }
   // A pattern written twice, or one gone without being listed as changed: the hash would be wrong.
   if (seen.size !== table.endpoints.length || kept + removed !== state.slots.length) return undefined;
-  const used = usedSelections(slots, selections);
-  const sameTexts =
-    used.size === state.selections.size && [...used.keys()].every((text) => state.selections.has(text));
+  const stablePositions = samePatterns(table, state.slots);
+  if (stablePositions) noteSlotSelectors(state, slots);
+  // Selections no route uses any more stay (their upkeep is small) until they are a fifth of all.
+  const pruned = selections.size > state.selectionsInUse * 1.25 + 64;
+  const inUse = pruned ? usedSelections(slots, selections) : selections;
   return assembleTable(table, {
     slots,
-    ...(samePatterns(table, state.slots)
-      ? { patterns: state.patterns, shadowed: state.shadowed }
+    ...(stablePositions
+      ? { patterns: state.patterns, shadowed: state.shadowed, positions: state.positions }
       : indexPatterns(slots)),
     backends,
-    selections: used,
-    selectorIndex: sameTexts ? state.selectorIndex : {},
-    slotsBySelector: {},
+    selections: inUse,
+    selectionsInUse: pruned ? inUse.size : state.selectionsInUse,
+    selectorIndex: pruned ? {} : state.selectorIndex,
+    slotsBySelector: stablePositions ? state.slotsBySelector : {},
     hash,
   });
 }

@@ -20,4 +20,10 @@ describe("createSelectorIndex", () => {
       expect([...index.candidates(labels)].sort()).toEqual([...expected].sort());
     },
   );
+
+  it("takes more selectors after it was built", () => {
+    const grown = createSelectorIndex([["app=a", { narrowest: first(parseSelector("app=a")) }]]);
+    grown.add("zone=1", first(parseSelector("zone=1")));
+    expect([...grown.candidates({ app: "a", zone: "1" })].sort()).toEqual(["app=a", "zone=1"]);
+  });
 });

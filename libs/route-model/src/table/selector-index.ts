@@ -9,6 +9,8 @@ export interface SelectorIndex {
    * some that do not (the caller checks). Selectors without a narrowing requirement are always in.
    */
   candidates(labels: Record<string, string>): Set<string>;
+  /** Indexes one more selector text under its narrowest requirement. */
+  add(text: string, narrowest: Requirement | undefined): void;
 }
 
 /**
@@ -22,26 +24,28 @@ export function createSelectorIndex(
   const byLabel = new Map<string, Map<string, string[]>>();
   const byKey = new Map<string, string[]>();
   const everywhere: string[] = [];
-  const add = <K>(map: Map<K, string[]>, key: K, text: string) => {
+  const listIn = <K>(map: Map<K, string[]>, key: K, text: string) => {
     const list = map.get(key);
     if (list === undefined) map.set(key, [text]);
     else list.push(text);
   };
-  for (const [text, { narrowest: requirement }] of selectors) {
+  const add = (text: string, requirement: Requirement | undefined) => {
     if (requirement === undefined) {
       everywhere.push(text);
     } else if (requirement.op === "exists") {
-      add(byKey, requirement.key, text);
+      listIn(byKey, requirement.key, text);
     } else {
       let values = byLabel.get(requirement.key);
       if (values === undefined) {
         values = new Map();
         byLabel.set(requirement.key, values);
       }
-      for (const value of new Set(requirement.values)) add(values, value, text);
+      for (const value of new Set(requirement.values)) listIn(values, value, text);
     }
-  }
+  };
+  for (const [text, { narrowest }] of selectors) add(text, narrowest);
   return {
+    add,
     candidates(labels) {
       const found = new Set(everywhere);
       for (const [key, value] of Object.entries(labels)) {

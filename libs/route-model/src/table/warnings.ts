@@ -1,5 +1,5 @@
 // Compile warnings: what the control API and the dashboard show about a table that still works.
-import type { EndpointIndex } from "../pattern/endpoint-index.js";
+import { formatPattern, type ParsedPattern } from "../pattern/parse.js";
 import type { CompiledEndpoint } from "./compile.js";
 
 export type TableWarningKind =
@@ -35,27 +35,25 @@ export function invalidEntryWarning(
 }
 
 /**
- * Shadowed-endpoint warnings for `patterns`, the compiled endpoints' patterns in table order, by
- * position: an endpoint is shadowed when the index's shadowedBy names another pattern normalising
- * to the same (the first in table order wins), or when it is a later copy of the same text.
+ * Shadowed-endpoint warnings for the compiled endpoints, in table order, by position: an endpoint
+ * is shadowed when an earlier one normalises to the same pattern (`API.test/` after `api.test`, or
+ * the same text again), as the endpoint index's first-wins rule has it (EndpointIndex.shadowedBy).
  */
 export function shadowedWarnings(
-  patterns: readonly string[],
-  index: EndpointIndex<unknown>,
+  endpoints: readonly { pattern: string; parsed: ParsedPattern }[],
 ): (TableWarning | undefined)[] {
-  const seenTexts = new Set<string>();
-  return patterns.map((pattern) => {
-    const shadowers = index.shadowedBy(pattern);
-    // shadowedBy names a pattern for both copies of a text written twice; only the later one loses.
-    const isFirstOfItsText = !seenTexts.has(pattern);
-    seenTexts.add(pattern);
-    if (shadowers.length === 0 || (isFirstOfItsText && shadowers.every((shadower) => shadower === pattern))) {
+  const winners = new Map<string, string>();
+  return endpoints.map(({ pattern, parsed }) => {
+    const canonical = formatPattern(parsed);
+    const winner = winners.get(canonical);
+    if (winner === undefined) {
+      winners.set(canonical, pattern);
       return undefined;
     }
     return {
       kind: "shadowed-endpoint",
       pattern,
-      message: `endpoint ${pattern} never gets a request: ${shadowers.join(", ")} takes all of them`,
+      message: `endpoint ${pattern} never gets a request: ${winner} takes all of them`,
     };
   });
 }
