@@ -173,6 +173,16 @@ describe("writeRouteTable / readRouteTable", () => {
     ).toBe(5);
   });
 
+  it("refuses a duplicate id even when the caller's diff does not mention it", async () => {
+    const v1 = makeTable(5, 1, 1);
+    await writeRouteTable(kv, undefined, v1);
+    const next = { ...v1, version: 2, backends: [...v1.backends, makeBackend(2)] };
+    const diff = { changedEndpoints: [], removedEndpoints: [], changedBackends: [], removedBackends: [] };
+    await expect(writeRouteTable(kv, v1, next, { diff })).rejects.toThrow(/appears twice/);
+    const meta = codecs.routesMeta.decode((await kv.get(META_KEY))?.value ?? new Uint8Array());
+    expect(meta.ok && meta.value.version).toBe(1);
+  });
+
   it("rejects naming the key when JetStream does not store a write, and writes no meta", async () => {
     const v1 = makeTable(10, 1, 1);
     await writeRouteTable(kv, undefined, v1);

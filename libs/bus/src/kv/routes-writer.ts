@@ -21,7 +21,10 @@ import { type KvWrite, writeKvPipelined } from "./pipelined-writes.js";
 import { encodeEntry, sameEntry } from "./route-entry.js";
 
 export interface WriteRouteTableOptions {
-  /** diffTables(prev, next), when the caller has it already. */
+  /**
+   * diffTables(prev, next), when the caller has it already. With it, `prev`'s endpoints and
+   * backends must be sorted by key (as the watcher builds them and readers hand them out).
+   */
   diff?: TableDiff;
   /** hashTable(next), when the caller has it already. */
   hash?: string;
@@ -36,6 +39,9 @@ export interface WriteResult {
   hash: string;
 }
 
+const patternOf = (endpoint: Endpoint) => endpoint.pattern;
+const idOf = (backend: Backend) => backend.id;
+
 /**
  * Writes `next` given that `kv` (opened by openRoutesBucket) holds `prev`: puts the endpoints
  * and backends that are new or changed and deletes the removed ones, all in flight together,
@@ -45,8 +51,8 @@ export interface WriteResult {
  * deleted. `opts.diff` and `opts.hash` must be diffTables(prev, next) and hashTable(next).
  * Retrying a failed call with the same `prev` is safe. Calls must not overlap. Throws
  * RouteTableError, writing nothing, for a duplicate pattern or backend id, or an entry a
- * reader would not read back as it is. Work besides the writes is O(changes) plus one pass
- * over `next` when its endpoints and backends are sorted (as the watcher builds them).
+ * reader would not read back as it is. Work besides the writes is O(changes) when the caller
+ * gives the diff and the hash, else one pass over the tables.
  */
 export async function writeRouteTable(
   kv: KV,
@@ -54,9 +60,18 @@ export async function writeRouteTable(
   next: RouteTable,
   opts: WriteRouteTableOptions = {},
 ): Promise<WriteResult> {
-  const endpoints = lookupUnique(next.endpoints, (e) => e.pattern, "endpoint");
-  const backends = lookupUnique(next.backends, (b) => b.id, "backend");
   const diff = opts.diff ?? diffTables(prev, next);
+  const given = opts.diff !== undefined && prev !== undefined;
+  const endpoints = lookupUnique(next.endpoints, patternOf, "endpoint", {
+    before: given ? prev.endpoints : undefined,
+    changed: diff.changedEndpoints,
+    removed: diff.removedEndpoints,
+  });
+  const backends = lookupUnique(next.backends, idOf, "backend", {
+    before: given ? prev.backends : undefined,
+    changed: diff.changedBackends,
+    removed: diff.removedBackends,
+  });
   const puts: KvWrite[] = [
     ...diff.changedEndpoints.map((pattern) => putOf(endpointKey(pattern), endpoints(pattern), parseEndpoint)),
     ...diff.changedBackends.map((id) => putOf(backendKey(id), backends(id), parseBackend)),
@@ -80,44 +95,69 @@ export async function writeRouteTable(
 }
 
 /**
- * Entry by key, throwing for a key that appears twice. Sorted input (the usual case) is
- * checked in one pass of neighbour comparisons and searched by bisection; other input is indexed.
+ * Entry by key, throwing for a key that appears twice. When the caller's diff accounts for
+ * every entry (`items` holds as many as `before` plus the added keys minus the removed ones,
+ * `before` being sorted and unique), that is checked in O(changes); else in one pass of
+ * neighbour comparisons for sorted items, or by indexing them. Sorted items are searched by
+ * bisection.
  */
 function lookupUnique<T>(
   items: readonly T[],
   keyOf: (item: T) => string,
   kind: string,
+  diff: { before: readonly T[] | undefined; changed: readonly string[]; removed: readonly string[] },
 ): (key: string) => T | undefined {
-  const duplicate = (key: string) =>
-    new RouteTableError(`${kind} ${JSON.stringify(key)}`, "appears twice in the table");
+  const { before } = diff;
+  const accounted =
+    before !== undefined &&
+    items.length ===
+      before.length -
+        diff.removed.length +
+        diff.changed.filter((key) => bisect(before, key, keyOf) === undefined).length;
+  let index: Map<string, T> | undefined;
+  const indexed = () => {
+    index ??= indexUnique(items, keyOf, kind);
+    return index;
+  };
+  if (accounted) return (key) => bisect(items, key, keyOf) ?? indexed().get(key);
   let sorted = true;
   for (let i = 1; i < items.length && sorted; i++) {
-    const before = keyOf(items[i - 1] as T);
+    const previous = keyOf(items[i - 1] as T);
     const key = keyOf(items[i] as T);
-    if (before === key) throw duplicate(key);
-    sorted = before < key;
+    if (previous === key) throw duplicate(kind, key);
+    sorted = previous < key;
   }
-  if (sorted) {
-    return (key) => {
-      let low = 0;
-      let high = items.length - 1;
-      while (low <= high) {
-        const middle = (low + high) >>> 1;
-        const candidate = keyOf(items[middle] as T);
-        if (candidate === key) return items[middle];
-        if (candidate < key) low = middle + 1;
-        else high = middle - 1;
-      }
-      return undefined;
-    };
+  if (sorted) return (key) => bisect(items, key, keyOf);
+  indexed();
+  return (key) => indexed().get(key);
+}
+
+/** The item with `key` when `items` is sorted by key; undefined when absent (or unsorted). */
+function bisect<T>(items: readonly T[], key: string, keyOf: (item: T) => string): T | undefined {
+  let low = 0;
+  let high = items.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const candidate = keyOf(items[middle] as T);
+    if (candidate === key) return items[middle];
+    if (candidate < key) low = middle + 1;
+    else high = middle - 1;
   }
+  return undefined;
+}
+
+function indexUnique<T>(items: readonly T[], keyOf: (item: T) => string, kind: string): Map<string, T> {
   const index = new Map<string, T>();
   for (const item of items) {
     const key = keyOf(item);
-    if (index.has(key)) throw duplicate(key);
+    if (index.has(key)) throw duplicate(kind, key);
     index.set(key, item);
   }
-  return (key) => index.get(key);
+  return index;
+}
+
+function duplicate(kind: string, key: string): RouteTableError {
+  return new RouteTableError(`${kind} ${JSON.stringify(key)}`, "appears twice in the table");
 }
 
 /** The put of one entry, checked first: a reader hashes what it parses, so an entry that parses differently would never make a consistent table. */
