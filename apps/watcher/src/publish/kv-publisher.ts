@@ -8,11 +8,17 @@ import type { KV, NatsConnection } from "../bus-types.js";
 
 export interface TablePublisher {
   /**
-   * Writes `next` over `prev` (`diff` is diffTables(prev, next)) and announces it. When
-   * KV's `meta` is not at `prev`'s version (another writer slipped in), the table in KV
-   * becomes the base and `next` is renumbered on top of it. Returns the table now in KV.
+   * Writes `next` over `prev` (`diff` is diffTables(prev, next), `hash` hashTable(next) when
+   * known; both tables sorted by key) and announces it. When KV's `meta` is not at `prev`'s
+   * version (another writer slipped in), the table in KV becomes the base and `next` is
+   * renumbered on top of it. Returns the table now in KV.
    */
-  publish(prev: RouteTable | undefined, next: RouteTable, diff: TableDiff): Promise<RouteTable>;
+  publish(
+    prev: RouteTable | undefined,
+    next: RouteTable,
+    diff: TableDiff,
+    hash?: string,
+  ): Promise<RouteTable>;
   /** The consistent table in KV (version 0 and empty when none was written). */
   read(): Promise<RouteTable>;
 }
@@ -54,7 +60,7 @@ export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
 
   return {
     read: () => readRouteTable(kv),
-    async publish(prev, next, diff) {
+    async publish(prev, next, diff, knownHash) {
       let base = prev;
       let table = next;
       let changes = diff;
@@ -68,7 +74,10 @@ export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
         if (isEmptyDiff(changes)) return base;
         table = { ...next, version: base.version + 1 };
       }
-      const { hash } = await writeRouteTable(kv, base, table, { diff: changes });
+      const { hash } = await writeRouteTable(kv, base, table, {
+        diff: changes,
+        ...(knownHash !== undefined && { hash: knownHash }),
+      });
       // Announced only while `meta` is still this table (no other writer slipped in after it).
       const meta = await readMeta();
       if (meta?.version !== table.version) {

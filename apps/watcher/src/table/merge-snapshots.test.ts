@@ -219,6 +219,20 @@ describe("createSnapshotMerger, incrementally", () => {
     }
   });
 
+  it("merges 100,000 backends whole, then one change of them as one key", () => {
+    const merger = createSnapshotMerger();
+    const many = Array.from({ length: 100_000 }, (_, i) =>
+      backend(`m${String(i).padStart(6, "0")}`, "marathon"),
+    );
+    const first = merger.merge([snapshot("marathon", { backends: many })]);
+    expect(first.backends).toHaveLength(100_000);
+    const next = merger.merge([
+      snapshot("marathon", { backends: many.map((b, i) => (i === 5 ? { ...b, weight: 2 } : b)) }),
+    ]);
+    expect(next.changes?.diff.changedBackends).toEqual(["m000005"]);
+    expect(next.backends).toHaveLength(100_000);
+  });
+
   it("merges everything again after new route ids are seeded", () => {
     const merger = createSnapshotMerger();
     const file = snapshot("file", { endpoints: [endpoint("a.test", ["k1", "k2"])] });

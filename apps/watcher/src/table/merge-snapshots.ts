@@ -164,8 +164,9 @@ export function createSnapshotMerger(opts: SnapshotMergerOptions = {}): Snapshot
       }
 
       const since = { endpoints, backends };
-      endpoints = patchSorted(endpoints, endpointUpdates, patternOf);
+      const patchedEndpoints = patchSorted(endpoints, endpointUpdates, patternOf);
       backends = patchSorted(backends, backendUpdates, idOf);
+      endpoints = patchedEndpoints;
       return {
         endpoints,
         backends,

@@ -55,6 +55,25 @@ describe("patchSorted", () => {
     expect(list.map(keyOf)).toEqual(["b", "d", "f"]);
   });
 
+  it("patches many updates as it patches a few", () => {
+    const many = Array.from({ length: 200 }, (_, i) => item(`k${String(i).padStart(3, "0")}`));
+    const updates = many
+      .filter((_, i) => i % 3 === 0)
+      .map((x, i) => ({ key: x.k, item: i % 2 === 0 ? undefined : item(x.k, 1) }));
+    const patched = patchSorted(many, updates, keyOf);
+    const expected = many
+      .map((x, i) => (i % 3 !== 0 ? x : (i / 3) % 2 === 0 ? undefined : item(x.k, 1)))
+      .filter((x) => x !== undefined);
+    expect(patched).toEqual(expected);
+    expect(
+      patchSorted(
+        [],
+        many.map((x) => ({ key: x.k, item: x })),
+        keyOf,
+      ),
+    ).toEqual(many);
+  });
+
   it("returns the same array when nothing changes", () => {
     expect(patchSorted(list, [], keyOf)).toBe(list);
   });

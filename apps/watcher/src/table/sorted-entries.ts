@@ -104,6 +104,23 @@ export function patchSorted<T>(
   keyOf: KeyOf<T>,
 ): T[] {
   if (updates.length === 0) return items;
+  if (updates.length <= FEW_UPDATES) {
+    // Last update first: the positions of the earlier ones do not move. Each splice is one memmove.
+    const patched = items.slice();
+    for (let u = updates.length - 1; u >= 0; u--) {
+      const { key, item } = updates[u] as { key: string; item: T | undefined };
+      const at = lowerBound(patched, key, keyOf);
+      const present = at < patched.length && keyOf(patched[at] as T) === key;
+      if (item === undefined) {
+        if (present) patched.splice(at, 1);
+      } else if (present) {
+        patched[at] = item;
+      } else {
+        patched.splice(at, 0, item);
+      }
+    }
+    return patched;
+  }
   const patched: T[] = [];
   let from = 0;
   for (const { key, item } of updates) {
@@ -115,3 +132,6 @@ export function patchSorted<T>(
   for (let i = from; i < items.length; i++) patched.push(items[i] as T);
   return patched;
 }
+
+/** Up to this many updates, patching a copy in place beats rebuilding the list item by item. */
+const FEW_UPDATES = 32;

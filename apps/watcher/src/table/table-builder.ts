@@ -4,11 +4,11 @@
 import { type Clock, createBackoff, type TimerHandle } from "@signalbox/backoff";
 import {
   type BackendSource,
-  compileTable,
   diffTables,
   normalizePattern,
   type RouteTable,
   type TableDiff,
+  type TableHashState,
 } from "@signalbox/route-model";
 import type { Logger } from "pino";
 import type { WatcherMetrics } from "../metrics.js";
@@ -17,6 +17,8 @@ import { isEmptyDiff, type TablePublisher } from "../publish/kv-publisher.js";
 import { createCoalescedTask } from "../scheduling/coalesced-task.js";
 import { createConnectedAtKeeper } from "./connected-at.js";
 import { createSnapshotMerger } from "./merge-snapshots.js";
+import { hashStateOf } from "./running-hash.js";
+import { createTableWarnings } from "./table-warnings.js";
 
 export interface TableBuilderOptions {
   clock: Clock;
@@ -67,8 +69,10 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
   const listeners = new Set<(table: RouteTable) => void>();
   let last: RouteTable | undefined;
   let writing = false;
+  /** The hash state of `last` when this builder published it (publications follow it). */
+  let lastHash: TableHashState | undefined;
   let mergeWarnings: string[] = [];
-  let loggedWarnings = new Set<string>();
+  const tableWarnings = createTableWarnings({ logger, random: opts.random });
   /** A failed publication is retried after a back-off even when no new change comes. */
   const retryBackoff = createBackoff({ baseMs: 500, capMs: 30_000, random: opts.random });
   let retryTimer: TimerHandle | undefined;
@@ -76,7 +80,9 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
   /** `diff` is from the previous current table when known (a publication), to keep this O(change). */
   const setCurrent = (table: RouteTable, diff?: TableDiff) => {
     last = table;
+    lastHash = undefined;
     connectedAt.record(table, diff);
+    tableWarnings.follow(table, diff);
     metrics.tableVersion.set(table.version);
     for (const listener of listeners) {
       try {
@@ -91,15 +97,7 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
     clock,
     debounceMs: opts.warningsDebounceMs ?? 1_000,
     onError: (error) => logger.error({ err: error }, "compiling the published table failed"),
-    run: async () => {
-      if (!last) return;
-      const compiled = compileTable(last, { random: opts.random }).warnings.map((w) => w.message);
-      const warnings = [...mergeWarnings, ...compiled];
-      for (const warning of warnings) {
-        if (!loggedWarnings.has(warning)) logger.warn({ warning }, "route table warning");
-      }
-      loggedWarnings = new Set(warnings);
-    },
+    run: async () => tableWarnings.collect(mergeWarnings),
   });
 
   const waitingFor = () => opts.sources.filter((source) => !snapshots.has(source));
@@ -139,9 +137,10 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
     }
     if (!writing || !opts.mayWrite()) return;
     const started = performance.now();
+    const hash = hashStateOf(next, last && lastHash && { before: lastHash, prev: last, diff });
     let written: RouteTable;
     try {
-      written = await opts.publisher.publish(last, next, diff);
+      written = await opts.publisher.publish(last, next, diff, hash.hex());
     } catch (error) {
       const delayMs = retryBackoff.next() ?? 30_000;
       metrics.tableBuilds.inc({ result: "failed" });
@@ -164,6 +163,7 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
       "route table published",
     );
     setCurrent(written, written.endpoints === next.endpoints ? diff : undefined);
+    lastHash = hash;
     collectWarnings.trigger();
   };
 
