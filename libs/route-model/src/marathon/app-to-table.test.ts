@@ -245,3 +245,47 @@ describe("marathonAppsToSnapshot edge cases", () => {
     ]);
   });
 });
+
+describe("marathonAppsToSnapshot, tasks of one app", () => {
+  const task = (id: string, version: string | undefined, port: number) => ({
+    id,
+    host: "10.0.0.1",
+    ports: [port],
+    state: "TASK_RUNNING",
+    startedAt: "2021-03-01T10:00:05.900Z",
+    ...(version !== undefined && { version }),
+  });
+  const app = (id: string, tasks: unknown[]) => ({
+    id,
+    version: "2021-01-01T00:00:00.000Z",
+    labels: { "signalbox.host": `${id.slice(1)}.test` },
+    portDefinitions: [{ port: 0 }],
+    tasks,
+  });
+
+  it("labels each task with its own version, else the app's", () => {
+    const { backends } = marathonAppsToSnapshot(
+      [
+        app("/a", [
+          task("a.1", "2021-02-02T00:00:00.000Z", 1),
+          task("a.2", undefined, 2),
+          task("a.3", "2021-02-02T00:00:00.000Z", 3),
+        ]),
+      ],
+      { now },
+    );
+    expect(backends.map((b) => [b.id, b.labels["marathon.version"]])).toEqual([
+      ["a.1:0", "2021-02-02T00:00:00.000Z"],
+      ["a.2:0", "2021-01-01T00:00:00.000Z"],
+      ["a.3:0", "2021-02-02T00:00:00.000Z"],
+    ]);
+  });
+
+  it("keeps one backend for a task id listed twice: the one listed last", () => {
+    const { backends } = marathonAppsToSnapshot(
+      [app("/a", [task("x.1", undefined, 1)]), app("/b", [task("x.1", undefined, 2)])],
+      { now },
+    );
+    expect(backends.map((b) => [b.id, b.address, b.service])).toEqual([["x.1:0", "10.0.0.1:2", "/b"]]);
+  });
+});

@@ -1,14 +1,13 @@
 // Marathon `/v2/apps?embed=apps.tasks` apps -> the endpoints, routes and backends of the
 // Marathon provider's snapshot (contract: ARCHITECTURE.md "Marathon labels", "Who may get traffic").
 import { ValidationError } from "../errors.js";
-import { formatAddress } from "../model/address.js";
-import { parseBackend } from "../model/backend.js";
-import { isRecord, readArray, readStringMap } from "../model/fields.js";
+import { formatAddress, parseAddress } from "../model/address.js";
+import { isRecord, readArray, readNumber, readString, readStringMap } from "../model/fields.js";
 import type { Backend, Endpoint, Route } from "../model/types.js";
 import { parseSelector } from "../selector/parse.js";
 import { compareText } from "../table/canonical.js";
 import { type RouteDefinition, routeDefinitionsFromLabels } from "./labels.js";
-import { portCountOf, taskAddressOf } from "./ports.js";
+import { portCountOf, taskAddresses } from "./ports.js";
 
 /** A route as the Marathon provider knows it: keyed by origin, the builder assigns the `routeNNN` id. */
 export type ProviderRouteLike = Omit<Route, "id"> & { key: string };
@@ -47,7 +46,7 @@ interface EndpointDraft {
 export function marathonAppsToSnapshot(apps: unknown[], opts: { now: number }): MarathonTranslation {
   const warnings: string[] = [];
   const endpoints = new Map<string, EndpointDraft>();
-  const backends = new Map<string, Backend>();
+  const backends: Backend[] = [];
   for (const { id, app } of identifyApps(apps, warnings)) {
     let translation: AppTranslation | undefined;
     try {
@@ -58,7 +57,7 @@ export function marathonAppsToSnapshot(apps: unknown[], opts: { now: number }): 
     }
     if (translation === undefined) continue;
     warnings.push(...translation.warnings);
-    for (const backend of translation.backends) backends.set(backend.id, backend);
+    for (const backend of translation.backends) backends.push(backend);
     for (const { definition, route } of translation.routes) {
       const warning = addRoute(endpoints, id, definition, route);
       if (warning !== undefined) warnings.push(warning);
@@ -71,9 +70,14 @@ export function marathonAppsToSnapshot(apps: unknown[], opts: { now: number }): 
         routes: [...draft.routes.values()].sort((a, b) => compareText(a.key, b.key)),
       }))
       .sort((a, b) => compareText(a.pattern, b.pattern)),
-    backends: [...backends.values()].sort((a, b) => compareText(a.id, b.id)),
+    backends: lastOfEachId(backends.sort((a, b) => compareText(a.id, b.id))),
     warnings,
   };
+}
+
+/** Of backends sorted by id (stable), the last one listed for each id: a later app's task wins. */
+function lastOfEachId(sorted: Backend[]): Backend[] {
+  return sorted.filter((backend, i) => sorted[i + 1]?.id !== backend.id);
 }
 
 /** Objects with a usable, unique `id`, sorted by id so that "first app wins" rules are stable. */
@@ -134,6 +138,8 @@ function backendsOf(
   const warnings: string[] = [];
   const tasks = app.tasks === undefined ? [] : readArray(app.tasks, "tasks");
   const checked = Array.isArray(app.healthChecks) && app.healthChecks.length > 0;
+  const addressOf = taskAddresses(app);
+  const labelsOf = backendLabels(appId, labels);
   for (const [i, task] of tasks.entries()) {
     if (!isRecord(task) || typeof task.id !== "string" || task.id === "") {
       warnings.push(`app ${appId}: tasks[${i}] has no task id; left out`);
@@ -143,25 +149,21 @@ function backendsOf(
     const startedAt = typeof task.startedAt === "string" ? Date.parse(task.startedAt) : Number.NaN;
     const version = typeof task.version === "string" ? task.version : app.version;
     for (const portIndex of portIndexes) {
-      const address = taskAddressOf(app, task, portIndex);
+      const address = addressOf(task, portIndex);
       if (address === undefined) {
         warnings.push(`app ${appId}: task ${task.id} has no address for port index ${portIndex}; left out`);
         continue;
       }
-      const backendLabels: Record<string, string> = { ...labels, "marathon.app": appId };
-      if (typeof version === "string") backendLabels["marathon.version"] = version;
-      backendLabels["marathon.port-index"] = String(portIndex);
       try {
         backends.push(
-          parseBackend({
-            id: `${task.id}:${portIndex}`,
-            service: appId,
-            address: formatAddress(address.host, address.port),
-            labels: backendLabels,
-            state: "up",
-            source: "marathon",
-            connectedAt: Number.isNaN(startedAt) ? now : startedAt,
-          }),
+          marathonBackend(
+            `${task.id}:${portIndex}`,
+            appId,
+            address,
+            labelsOf(version, portIndex),
+            startedAt,
+            now,
+          ),
         );
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
@@ -170,6 +172,61 @@ function backendsOf(
     }
   }
   return { backends, warnings };
+}
+
+/**
+ * The Backend parseBackend would give for these fields, checking only what can be wrong here
+ * (the service, the address, connectedAt), in its order and with its messages: the id is never
+ * empty, and the labels were read as a string map with the app.
+ */
+function marathonBackend(
+  id: string,
+  appId: string,
+  address: { host: string; port: number },
+  labels: Record<string, string>,
+  startedAt: number,
+  now: number,
+): Backend {
+  return {
+    id,
+    service: readString(appId, "service"),
+    address: parseAddress(formatAddress(address.host, address.port), "address"),
+    labels,
+    state: "up",
+    source: "marathon",
+    connectedAt: readNumber(Number.isNaN(startedAt) ? now : startedAt, "connectedAt", {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
+  };
+}
+
+/**
+ * A backend's labels: the app's plus `marathon.app`, `marathon.version` (when a string) and
+ * `marathon.port-index`. One object per version and port index, shared by the app's tasks
+ * (table entries are never changed), instead of one per task.
+ */
+function backendLabels(
+  appId: string,
+  labels: Record<string, string>,
+): (version: unknown, portIndex: number) => Record<string, string> {
+  const made = new Map<string, Record<string, string>>();
+  // Tasks of one app mostly share a version: the last set per port index is checked first.
+  const last = new Map<number, { version: unknown; set: Record<string, string> }>();
+  return (version, portIndex) => {
+    const recent = last.get(portIndex);
+    if (recent !== undefined && recent.version === version) return recent.set;
+    const key = `${portIndex} ${typeof version === "string" ? `=${version}` : "-"}`;
+    let set = made.get(key);
+    if (set === undefined) {
+      set = { ...labels, "marathon.app": appId };
+      if (typeof version === "string") set["marathon.version"] = version;
+      set["marathon.port-index"] = String(portIndex);
+      made.set(key, set);
+    }
+    last.set(portIndex, { version, set });
+    return set;
+  };
 }
 
 /**

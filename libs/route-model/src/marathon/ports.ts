@@ -30,25 +30,29 @@ export function portCountOf(app: Record<string, unknown>): number {
 }
 
 /**
- * `{ host, port }` a task serves port index `index` on, or undefined when the task does not say.
- * Host and bridge networking: `task.host` + `task.ports[index]` (the allocated host port).
- * Container networking: `task.ipAddresses[0].ipAddress` + the mapping's `containerPort`
- * (1.3-1.4 without mappings: `ipAddress.discovery.ports[index].number`).
+ * The address function of an app's tasks: `{ host, port }` a task serves port index `index` on,
+ * or undefined when the task does not say. Host and bridge networking: `task.host` +
+ * `task.ports[index]` (the allocated host port). Container networking:
+ * `task.ipAddresses[0].ipAddress` + the mapping's `containerPort` (1.3-1.4 without mappings:
+ * `ipAddress.discovery.ports[index].number`). The app is read once, not per task.
  */
-export function taskAddressOf(
+export function taskAddresses(
   app: Record<string, unknown>,
-  task: Record<string, unknown>,
-  index: number,
-): { host: string; port: number } | undefined {
+): (task: Record<string, unknown>, index: number) => { host: string; port: number } | undefined {
   if (networkingOf(app) === "container") {
-    const addresses = task.ipAddresses;
-    const first = Array.isArray(addresses) && isRecord(addresses[0]) ? addresses[0].ipAddress : undefined;
-    const entry = portListOf(app)[index];
-    const port = isRecord(entry) ? (entry.containerPort ?? entry.number) : undefined;
-    return typeof first === "string" && isPort(port) ? { host: first, port } : undefined;
+    const ports = portListOf(app);
+    return (task, index) => {
+      const addresses = task.ipAddresses;
+      const first = Array.isArray(addresses) && isRecord(addresses[0]) ? addresses[0].ipAddress : undefined;
+      const entry = ports[index];
+      const port = isRecord(entry) ? (entry.containerPort ?? entry.number) : undefined;
+      return typeof first === "string" && isPort(port) ? { host: first, port } : undefined;
+    };
   }
-  const port = Array.isArray(task.ports) ? task.ports[index] : undefined;
-  return typeof task.host === "string" && isPort(port) ? { host: task.host, port } : undefined;
+  return (task, index) => {
+    const port = Array.isArray(task.ports) ? task.ports[index] : undefined;
+    return typeof task.host === "string" && isPort(port) ? { host: task.host, port } : undefined;
+  };
 }
 
 function portListOf(app: Record<string, unknown>): unknown[] {
