@@ -2,6 +2,7 @@
 // every other UTF-8 byte becomes <escapeChar><two uppercase hex digits>.
 
 const LITERAL = /^[A-Za-z0-9_-]$/;
+const NOT_LITERAL = /[^A-Za-z0-9_-]/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -22,36 +23,56 @@ export type UnescapeResult = { ok: true; text: string } | { ok: false; position:
 
 /**
  * The inverse of escapeToken; accepts only its exact output (canonical: a byte that may
- * stand as it is must not be escaped), so every text has exactly one token.
+ * stand as it is must not be escaped), so every text has exactly one token. Reads runs of
+ * literal characters whole (a KV reader unescapes a key per entry: 110k for a large table).
  */
 export function unescapeToken(token: string, escapeChar: string): UnescapeResult {
-  const bytes: number[] = [];
-  for (let i = 0; i < token.length; i++) {
-    const char = token.charAt(i);
-    if (char === escapeChar) {
-      const hex = token.slice(i + 1, i + 3);
-      if (!/^[0-9A-F]{2}$/.test(hex)) {
-        return {
-          ok: false,
-          position: i,
-          reason: `"${escapeChar}" must be followed by two uppercase hex digits`,
-        };
-      }
-      const byte = Number.parseInt(hex, 16);
-      if (byte < 0x80 && LITERAL.test(String.fromCharCode(byte))) {
-        return { ok: false, position: i, reason: `"${String.fromCharCode(byte)}" must not be escaped` };
-      }
-      bytes.push(byte);
-      i += 2;
-    } else if (LITERAL.test(char)) {
-      bytes.push(char.charCodeAt(0));
-    } else {
-      return { ok: false, position: i, reason: `"${char}" must be escaped` };
+  let text = "";
+  /** Escaped bytes >= 0x80 not decoded yet: one run of them holds whole UTF-8 sequences. */
+  let pending: number[] = [];
+  let validUtf8 = true;
+  const flush = () => {
+    if (pending.length === 0) return;
+    try {
+      text += decoder.decode(new Uint8Array(pending));
+    } catch {
+      validUtf8 = false;
     }
+    pending = [];
+  };
+  for (let from = 0; ; ) {
+    const at = token.indexOf(escapeChar, from);
+    const end = at === -1 ? token.length : at;
+    if (end > from) {
+      const run = token.slice(from, end);
+      const offset = run.search(NOT_LITERAL);
+      if (offset !== -1)
+        return { ok: false, position: from + offset, reason: `"${run.charAt(offset)}" must be escaped` };
+      flush();
+      text += run;
+    }
+    if (at === -1) break;
+    const hex = token.slice(at + 1, at + 3);
+    if (!/^[0-9A-F]{2}$/.test(hex)) {
+      return {
+        ok: false,
+        position: at,
+        reason: `"${escapeChar}" must be followed by two uppercase hex digits`,
+      };
+    }
+    const byte = Number.parseInt(hex, 16);
+    if (byte < 0x80) {
+      const char = String.fromCharCode(byte);
+      if (LITERAL.test(char)) return { ok: false, position: at, reason: `"${char}" must not be escaped` };
+      flush();
+      text += char;
+    } else {
+      pending.push(byte);
+    }
+    from = at + 3;
   }
-  try {
-    return { ok: true, text: decoder.decode(new Uint8Array(bytes)) };
-  } catch {
-    return { ok: false, position: 0, reason: "escaped bytes are not valid UTF-8" };
-  }
+  flush();
+  return validUtf8
+    ? { ok: true, text }
+    : { ok: false, position: 0, reason: "escaped bytes are not valid UTF-8" };
 }
