@@ -1,7 +1,7 @@
 import { ManualClock } from "@signalbox/backoff/testing";
 import type { Backend } from "@signalbox/route-model";
 import { describe, expect, it } from "vitest";
-import { agentBackendId, createAgentRegistry } from "./agent-registry.js";
+import { agentBackendId, createAgentRegistry, isVisibleChange } from "./agent-registry.js";
 
 function backend(id: string, connectedAt: number, labels: Record<string, string> = {}): Backend {
   return { id, service: "web", address: "127.0.0.1:8081", labels, state: "up", source: "agent", connectedAt };
@@ -109,5 +109,64 @@ describe("agent registry", () => {
     registry.clear();
     expect(registry.backends()).toEqual([]);
     expect(clock.pending()).toBe(0);
+  });
+});
+
+describe("isVisibleChange", () => {
+  const published = (load?: number, rps?: number): Backend => ({
+    ...backend("a", 1000),
+    ...(load !== undefined && { load }),
+    ...(rps !== undefined && { rps }),
+  });
+  const visible = (from: Backend, load: number, rps: number, state: Backend["state"] = "up") =>
+    isVisibleChange(from, { state, load, rps });
+
+  it("counts a new state, and a first load or rps", () => {
+    expect(visible(published(40, 10), 40, 10, "draining")).toBe(true);
+    expect(visible(published(undefined, 10), 40, 10)).toBe(true);
+    expect(visible(published(40, undefined), 40, 10)).toBe(true);
+    expect(visible(published(40, 10), 40, 10)).toBe(false);
+  });
+
+  it("counts a load moved by 5 points or more, or to or from 0 or 100", () => {
+    expect(visible(published(40, 10), 44, 10)).toBe(false);
+    expect(visible(published(40, 10), 36, 10)).toBe(false);
+    expect(visible(published(40, 10), 45, 10)).toBe(true);
+    expect(visible(published(40, 10), 35, 10)).toBe(true);
+    expect(visible(published(3, 10), 0, 10)).toBe(true);
+    expect(visible(published(0, 10), 2, 10)).toBe(true);
+    expect(visible(published(98, 10), 100, 10)).toBe(true);
+    expect(visible(published(100, 10), 99, 10)).toBe(true);
+  });
+
+  it("counts an rps moved by 10% of the published value and by at least 1", () => {
+    expect(visible(published(40, 100), 40, 109)).toBe(false);
+    expect(visible(published(40, 100), 40, 110)).toBe(true);
+    expect(visible(published(40, 100), 40, 90)).toBe(true);
+    expect(visible(published(40, 5), 40, 5.9)).toBe(false);
+    expect(visible(published(40, 5), 40, 6)).toBe(true);
+    expect(visible(published(40, 0), 40, 0.5)).toBe(false);
+    expect(visible(published(40, 0), 40, 1)).toBe(true);
+  });
+});
+
+describe("agent registry heartbeats", () => {
+  it("keeps the table's values through small moves, and publishes once they add up", () => {
+    const { registry, changes } = setup();
+    registry.register(backend("a", 1000), "t1");
+    registry.heartbeat("a", { state: "up", load: 40, rps: 100 });
+    expect(changes()).toBe(2);
+    for (const [load, rps] of [
+      [41, 103],
+      [43, 106],
+      [44, 108],
+    ] as const) {
+      registry.heartbeat("a", { state: "up", load, rps });
+    }
+    expect(changes()).toBe(2);
+    expect(registry.get("a")?.backend).toMatchObject({ load: 40, rps: 100 });
+    registry.heartbeat("a", { state: "up", load: 46, rps: 104 });
+    expect(changes()).toBe(3);
+    expect(registry.get("a")?.backend).toMatchObject({ load: 46, rps: 104 });
   });
 });

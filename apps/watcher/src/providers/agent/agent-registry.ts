@@ -31,7 +31,10 @@ export interface AgentRegistry {
    * before their agents register again. No `onChange`: they are already in the table.
    */
   adopt(backends: readonly Backend[]): void;
-  /** Pushes back the expiry and applies `update`; false when the id is not registered. */
+  /**
+   * Pushes back the expiry and, when the update is a visible change (isVisibleChange), applies
+   * it; false when the id is not registered.
+   */
   heartbeat(backendId: string, update: HeartbeatUpdate): boolean;
   /** Removes the backend; false when it was not registered. */
   remove(backendId: string): boolean;
@@ -49,6 +52,40 @@ export interface AgentRegistry {
 export function agentBackendId(service: string, instanceId: string): string {
   const digest = createHash("sha256").update(`${service}\n${instanceId}`).digest("hex");
   return `agent-${digest.slice(0, 16)}`;
+}
+
+/** Points the load must move from the table's value to be published (reaching or leaving 0 or 100 always is). */
+const LOAD_STEP = 5;
+/** Share of the table's rps (and at least MIN_RPS_STEP) the rps must move by to be published. */
+const RPS_SHARE = 0.1;
+const MIN_RPS_STEP = 1;
+
+/**
+ * Whether a heartbeat changes what routers should see of `published` (the backend as the
+ * table has it): another state, the load moved by LOAD_STEP points or to or from 0 or 100,
+ * or the rps moved by RPS_SHARE of its value and by at least MIN_RPS_STEP; a first load or
+ * rps always. Anything less would make a new table version (and every router recompile) at
+ * each heartbeat of every agent; the table keeps the values of the last visible change.
+ */
+export function isVisibleChange(published: Backend, update: HeartbeatUpdate): boolean {
+  return (
+    published.state !== update.state ||
+    loadMoved(published.load, update.load) ||
+    rpsMoved(published.rps, update.rps)
+  );
+}
+
+function loadMoved(before: number | undefined, after: number): boolean {
+  if (before === undefined) return true;
+  if (before === after) return false;
+  const extreme = (load: number) => load === 0 || load === 100;
+  return Math.abs(after - before) >= LOAD_STEP || extreme(before) || extreme(after);
+}
+
+function rpsMoved(before: number | undefined, after: number): boolean {
+  if (before === undefined) return true;
+  const moved = Math.abs(after - before);
+  return moved >= MIN_RPS_STEP && moved >= RPS_SHARE * before;
 }
 
 /**
@@ -93,8 +130,7 @@ export function createAgentRegistry(opts: {
       opts.clock.clearTimeout(entry.timer);
       entry.timer = startExpiry(backendId);
       const { backend } = entry;
-      if (backend.state === update.state && backend.load === update.load && backend.rps === update.rps)
-        return true;
+      if (!isVisibleChange(backend, update)) return true;
       entry.backend = { ...backend, ...update };
       opts.onChange();
       return true;
