@@ -100,7 +100,8 @@ export interface TableStoreDeps {
   /**
    * Told after every swap (pools of backends that left, stats of new backends), with the ids of
    * the backends added, changed or removed since the table before; undefined when not known
-   * (the first table, or one compiled in full): then every backend of `table` may be new.
+   * (the first table, or one applied without changes leading from the current one): then every
+   * backend of `table` may be new.
    */
   onSwap?(table: RouterTable, changedBackends: readonly string[] | undefined): void;
 }

@@ -61,7 +61,9 @@ export function recompileTable(
     if (after !== undefined) hash.addBackend(after);
   }
   if (changed.endpoints.length === 0 && touched.size === 0) {
-    return samePatterns(table, state.slots) ? assembleTable(table, { ...state, backends, hash }) : undefined;
+    return samePatterns(table, previous, state)
+      ? assembleTable(table, { ...state, backends, hash })
+      : undefined;
   }
 
   const selections = new Map(state.selections);
@@ -86,7 +88,7 @@ export function recompileTable(
     isTouched(slot) ? compileEndpointSlot(slot.endpoint, compileDeps(slot)) : slot;
 
   if (changed.endpoints.length === 0) {
-    if (table.endpoints !== previous.table.endpoints && !samePatterns(table, state.slots)) return undefined;
+    if (!samePatterns(table, previous, state)) return undefined;
     const replaced = slotsUsing(state, touched);
     const slots = state.slots.slice();
     for (const position of replaced) slots[position] = recompileSlot(state.slots[position] as EndpointSlot);
@@ -118,7 +120,7 @@ export function recompileTable(
   }
   // A pattern written twice, or one gone without being listed as changed: the hash would be wrong.
   if (seen.size !== table.endpoints.length || kept + removed !== state.slots.length) return undefined;
-  const stablePositions = samePatterns(table, state.slots);
+  const stablePositions = samePatterns(table, previous, state);
   if (stablePositions) noteSlotSelectors(state, slots);
   // Selections no route uses any more stay (their upkeep is small) until they are a fifth of all.
   const pruned = selections.size > state.selectionsInUse * 1.25 + 64;
@@ -213,10 +215,11 @@ function reselect(selection: Selection, changes: ReadonlyMap<string, BackendChan
   return { ...selection, backends: mergeById(kept, added.sort(compareIds)) };
 }
 
-/** Same patterns in the same order as the slots. */
-function samePatterns(table: RouteTable, slots: readonly EndpointSlot[]): boolean {
-  if (table.endpoints.length !== slots.length) return false;
-  return table.endpoints.every((endpoint, i) => endpoint.pattern === slots[i]?.endpoint.pattern);
+/** `table` has the patterns of `previous` (its slots) in the same order: at a glance when it shares its endpoints. */
+function samePatterns(table: RouteTable, previous: CompiledTable, state: CompileState): boolean {
+  if (table.endpoints === previous.table.endpoints) return true;
+  if (table.endpoints.length !== state.slots.length) return false;
+  return table.endpoints.every((endpoint, i) => endpoint.pattern === state.slots[i]?.endpoint.pattern);
 }
 
 /** The selections the slots' routes use, and only those. */
