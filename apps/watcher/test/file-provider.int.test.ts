@@ -1,14 +1,15 @@
 // The routes-file provider against a real directory: reload on change, a broken file
 // keeps the last good one (the log names the line), delete / re-create / atomic rename.
+
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "@signalbox/backoff/testing";
+import { captureLogger } from "@signalbox/bus/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { createWatcherMetrics } from "../src/metrics.js";
 import { createFileProvider } from "../src/providers/file/file-provider.js";
 import type { ProviderSnapshot } from "../src/providers/provider.js";
-import { captureLogger } from "./capture-logger.js";
 import { driveUntil, realDelay } from "./drive-clock.js";
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -3,11 +3,10 @@
 import type { Clock } from "@signalbox/backoff";
 import { ManualClock } from "@signalbox/backoff/testing";
 import { connectNats, openConfigBucket } from "@signalbox/bus";
-import { type NatsServer, startNatsServer } from "@signalbox/bus/testing";
+import { captureLogger, type NatsServer, startNatsServer } from "@signalbox/bus/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KV, NatsConnection } from "../src/bus-types.js";
 import { createLeaderLease, decodeLease, type LeaderLease } from "../src/leader/leader-lease.js";
-import { captureLogger } from "./capture-logger.js";
 import { driveUntil } from "./drive-clock.js";
 
 const TTL_MS = 600;

@@ -1,7 +1,9 @@
 // The Marathon provider against a fake Marathon on loopback speaking the real wire
 // formats; time (debounce, back-off, deadlines, staleness) runs on a ManualClock.
+
 import { createServer } from "node:net";
 import { ManualClock } from "@signalbox/backoff/testing";
+import { captureLogger } from "@signalbox/bus/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseMasters } from "../src/config.js";
 import { createWatcherMetrics } from "../src/metrics.js";
@@ -13,7 +15,6 @@ import {
 import type { ProviderSnapshot } from "../src/providers/provider.js";
 import { type FakeMarathon, frameEvent, startFakeMarathon } from "../src/testing/fake-marathon.js";
 import { manyApps, marathonApp } from "../src/testing/marathon-apps.js";
-import { captureLogger } from "./capture-logger.js";
 import { driveUntil, realDelay } from "./drive-clock.js";
 import { ignoredEvents, reloadEvents } from "./fixtures/marathon-events.js";
 

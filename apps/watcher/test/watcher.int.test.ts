@@ -9,13 +9,12 @@ import { join } from "node:path";
 import { ManualClock } from "@signalbox/backoff/testing";
 import type { RoutesUpdated } from "@signalbox/bus";
 import { codecs, connectNats, META_KEY, openRoutesBucket, readRouteTable, subjects } from "@signalbox/bus";
-import { type NatsServer, startNatsServer } from "@signalbox/bus/testing";
+import { captureLogger, type NatsServer, startNatsServer } from "@signalbox/bus/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NatsConnection } from "../src/bus-types.js";
 import { type Config, loadConfig, start, type Watcher } from "../src/index.js";
 import { type FakeMarathon, startFakeMarathon } from "../src/testing/fake-marathon.js";
 import { manyApps, marathonApp } from "../src/testing/marathon-apps.js";
-import { captureLogger } from "./capture-logger.js";
 import { driveUntil } from "./drive-clock.js";
 import { reloadEvents } from "./fixtures/marathon-events.js";
 
