@@ -10,6 +10,7 @@
 // restart) means "register again". Three missed intervals remove the backend.
 import { z } from "zod";
 import { createCodec } from "../codec.js";
+import { locationSchema } from "./location.js";
 
 /** Agent-chosen id of one agent process: `[A-Za-z0-9_-]`, 1..128 characters. */
 export const AGENT_INSTANCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -20,20 +21,6 @@ export type AgentRejectCode = (typeof agentRejectCodes)[number];
 
 const rejection = z.object({ code: z.enum(agentRejectCodes), message: z.string() });
 
-const location = z
-  .object({
-    latitude: z.number().min(-90).max(90),
-    longitude: z.number().min(-180).max(180),
-    cityName: z.string(),
-    countryCode: z.string(),
-    countryName: z.string(),
-    continentCode: z.string(),
-    continentName: z.string(),
-    regionCode: z.string(),
-    regionName: z.string(),
-  })
-  .partial();
-
 export const agentRegisterRequestSchema = z.object({
   /** The secret printed by `signalbox token create`. */
   token: z.string().min(1),
@@ -41,7 +28,7 @@ export const agentRegisterRequestSchema = z.object({
   /** host:port of the paired backend; the watcher validates it as a Backend address. */
   address: z.string().min(1),
   labels: z.record(z.string(), z.string()),
-  location: location.optional(),
+  location: locationSchema.optional(),
   weight: z.number().min(0).max(10_000).optional(),
   instanceId: z.string().regex(AGENT_INSTANCE_ID),
   /** The backend's state at registration (a failing local health check: `down`); default `up`. */

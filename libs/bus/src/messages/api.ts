@@ -6,6 +6,7 @@ import { type ZodType, z } from "zod";
 import { type Codec, type CodecOptions, createCodec } from "../codec.js";
 import { escapeToken } from "../token-encoding.js";
 import { HEALTH_STATUSES } from "./health.js";
+import { locationSchema } from "./location.js";
 
 /** Weights are whole numbers 0..10000 (contract: Route.weight); 0 gets no traffic. */
 export const MAX_WEIGHT = 10_000;
@@ -40,20 +41,6 @@ function reply<T extends z.ZodRawShape>(shape: T) {
 
 const healthStatus = z.enum(HEALTH_STATUSES);
 
-const location = z
-  .object({
-    latitude: z.number(),
-    longitude: z.number(),
-    cityName: z.string(),
-    countryCode: z.string(),
-    countryName: z.string(),
-    continentCode: z.string(),
-    continentName: z.string(),
-    regionCode: z.string(),
-    regionName: z.string(),
-  })
-  .partial();
-
 const queryRoute = z.object({
   id: z.string(),
   selector: z.string(),
@@ -86,7 +73,7 @@ const queryBackend = z.object({
   /** Requests per second: routers' counts over the last seconds, else the agent's own report. */
   rps: z.number().optional(),
   weight: z.number().optional(),
-  location: location.optional(),
+  location: locationSchema.optional(),
   connectedAt: z.number(),
 });
 
