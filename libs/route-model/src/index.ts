@@ -21,7 +21,6 @@ export {
   type ParsedPattern,
   parsePattern,
 } from "./pattern/parse.js";
-export { formatSelector } from "./selector/format.js";
 export { matchesSelector } from "./selector/match.js";
 export { parseSelector, type Requirement, type RequirementOp, type Selector } from "./selector/parse.js";
 export {
