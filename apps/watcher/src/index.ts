@@ -2,6 +2,7 @@
 // leader lease, the KV publisher and the admin listener; loadConfig and HELP for the CLI.
 import { type Clock, systemClock } from "@signalbox/backoff";
 import {
+  configKeys,
   connectNats,
   followRouteTables,
   openConfigBucket,
@@ -13,7 +14,7 @@ import { type Logger, pino } from "pino";
 import { startControlApi } from "./api/control-api.js";
 import type { KV, NatsConnection } from "./bus-types.js";
 import type { Config } from "./config.js";
-import { createLeaderLease, LEASE_KEY } from "./leader/leader-lease.js";
+import { createLeaderLease } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
 import { createAgentProvider } from "./providers/agent/agent-provider.js";
 import { createApiProvider } from "./providers/api/api-provider.js";
@@ -183,7 +184,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
 
   const lease = createLeaderLease({
     kv: configKv,
-    key: LEASE_KEY,
+    key: configKeys.watcherLeader,
     watcherId: config.watcherId,
     ttlMs: config.leaseTtlMs,
     clock,

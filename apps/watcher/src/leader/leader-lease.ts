@@ -5,9 +5,6 @@ import type { Clock, TimerHandle } from "@signalbox/backoff";
 import type { Logger } from "pino";
 import type { KV } from "../bus-types.js";
 
-/** The lease's key in signalbox-config. TODO(issue 4): move beside the other keys in @signalbox/bus subjects.ts. */
-export const LEASE_KEY = "watcher.leader";
-
 export interface LeaseValue {
   watcherId: string;
   /** Epoch ms on the holder's clock. */

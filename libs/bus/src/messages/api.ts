@@ -202,6 +202,8 @@ export const configKeys = {
   apiShape: (pattern: string): string => `api.shape.${escapeToken(pattern, "=")}`,
   tokenAll: "token.*",
   token: (id: string): string => `token.${id}`,
+  /** The watchers' leader lease `{watcherId, expiresAt}` (apps/watcher/src/leader/leader-lease.ts). */
+  watcherLeader: "watcher.leader",
 } as const;
 
 const TTL_UNITS_MS: Record<string, number> = {
