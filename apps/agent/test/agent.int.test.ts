@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemClock } from "@signalbox/backoff";
 import { type AgentHeartbeat, agentCodecs, codecs, connectNats, subjects } from "@signalbox/bus";
-import { type NatsServer, startNatsServer } from "@signalbox/bus/testing";
+import { type NatsServer, startNatsServer, waitUntil } from "@signalbox/bus/testing";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NatsConnection } from "../src/bus-types.js";
@@ -80,14 +80,6 @@ function config(env: Record<string, string> = {}): AgentConfig {
   });
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe("agent load reporting", () => {
   it("heartbeats in-flight, rps and load summed from the routers' stats for its backend", async () => {
     const watcher = standInWatcher();
@@ -113,7 +105,7 @@ describe("agent load reporting", () => {
     publish("r2", 10, 2);
     await nc.flush();
     // the agent heartbeats every min(1000, 50) ms
-    await waitFor(
+    await waitUntil(
       () => watcher.heartbeats.some((b) => b.inFlight === 5),
       "a heartbeat with the routers' counts",
     );

@@ -1,6 +1,8 @@
 // grpc.health.v1 server through a separate @grpc/grpc-js client: Check, Watch, List, stop.
+
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { systemClock } from "@signalbox/backoff";
+import { waitUntil } from "@signalbox/bus/testing";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { type HealthGrpcServer, startHealthGrpcServer } from "../src/grpc/health-service.js";
@@ -23,14 +25,6 @@ async function start(): Promise<{ store: HealthStore; server: HealthGrpcServer; 
   server = await startHealthGrpcServer({ store, listen: "127.0.0.1:0", logger, clock: systemClock });
   client = connectHealthClient(`127.0.0.1:${server.port}`);
   return { store, server, client };
-}
-
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("Check", () => {
@@ -84,11 +78,11 @@ describe("Watch", () => {
     expect(await staying.next()).toBe("SERVICE_UNKNOWN");
     expect(server.watchers).toBe(2);
     leaving.cancel();
-    await until(() => server.watchers === 1);
+    await waitUntil(() => server.watchers === 1, "one watcher", 3000);
     store.set("/api", "SERVING");
     expect(await staying.next()).toBe("SERVING");
     staying.cancel();
-    await until(() => server.watchers === 0);
+    await waitUntil(() => server.watchers === 0, "no watcher", 3000);
   });
 });
 

@@ -4,10 +4,11 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { waitUntil } from "@signalbox/bus/testing";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { backendOf, endpoint, get, type Harness, startHarness, waitFor } from "./harness.js";
+import { backendOf, endpoint, get, type Harness, startHarness } from "./harness.js";
 
 let harness: Harness;
 let server: Server;
@@ -46,7 +47,7 @@ describe("router drain", () => {
       [endpoint("drain.test", [{ selector: "" }])],
       [backendOf({ id: "b", address })],
     );
-    await waitFor(() => router.tableVersion() === version);
+    await waitUntil(() => router.tableVersion() === version);
 
     const ws = new WebSocket(`${router.url.replace("http", "ws")}/socket`, {
       headers: { host: "drain.test" },
@@ -85,7 +86,7 @@ describe("router drain", () => {
       [endpoint("drain2.test", [{ selector: "" }])],
       [backendOf({ id: "b", address })],
     );
-    await waitFor(() => router.tableVersion() === version);
+    await waitUntil(() => router.tableVersion() === version);
     const forever = get(router.url, "drain2.test", { path: "/forever" }).then(
       () => "answered",
       () => "cut",

@@ -2,9 +2,10 @@
 // backend dies during load, and serving the last good table while NATS is down.
 
 import { connect } from "node:net";
+import { waitUntil } from "@signalbox/bus/testing";
 import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
-import { backendOf, endpoint, get, waitFor } from "./harness.js";
+import { backendOf, endpoint, get } from "./harness.js";
 import { useRouterSuite } from "./router-suite.js";
 
 const suite = useRouterSuite({
@@ -161,7 +162,11 @@ describe("router without NATS", () => {
       [endpoint("steady.test", [{ selector: "" }]), endpoint("after.test", [{ selector: "" }])],
       [backendOf(b)],
     );
-    await waitFor(() => suite.router.tableVersion() === next, 15_000, "the table written after the restart");
+    await waitUntil(
+      () => suite.router.tableVersion() === next,
+      "the table written after the restart",
+      15_000,
+    );
     expect((await get(suite.router.url, "after.test")).status).toBe(200);
     const ready = await request(`${suite.router.admin}/readyz`);
     expect(ready.statusCode).toBe(200);

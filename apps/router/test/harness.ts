@@ -174,19 +174,6 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-/** Polls `condition` every 10 ms until it holds; throws after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = "condition",
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;

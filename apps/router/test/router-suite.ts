@@ -1,6 +1,7 @@
 // One router per integration-test file: beforeAll starts the harness (private nats-server and KV
 // writer) and a router with the file's variables; afterAll stops them and every backend started here.
 
+import { waitUntil } from "@signalbox/bus/testing";
 import type { Backend, Endpoint } from "@signalbox/route-model";
 import { afterAll, beforeAll } from "vitest";
 import {
@@ -10,7 +11,6 @@ import {
   startHarness,
   type TestBackend,
   type TestRouter,
-  waitFor,
 } from "./harness.js";
 
 export interface RouterSuite {
@@ -53,7 +53,7 @@ export function useRouterSuite(env: Record<string, string> = {}): RouterSuite {
     },
     async publish(endpoints, tableBackends) {
       const version = await suite.harness.publish(endpoints, tableBackends);
-      await waitFor(() => suite.router.tableVersion() === version, 5000, `table version ${version}`);
+      await waitUntil(() => suite.router.tableVersion() === version, `table version ${version}`, 5000);
       return version;
     },
   };

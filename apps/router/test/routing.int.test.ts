@@ -2,10 +2,10 @@
 // /routes, /explain, health verdicts and stats.router.<id>.
 
 import { codecs, connectNats, subjects } from "@signalbox/bus";
-import { captureLogger } from "@signalbox/bus/testing";
+import { captureLogger, waitUntil } from "@signalbox/bus/testing";
 import { Agent, request } from "undici";
 import { beforeAll, describe, expect, it } from "vitest";
-import { backendOf, endpoint, get, type TestBackend, waitFor } from "./harness.js";
+import { backendOf, endpoint, get, type TestBackend } from "./harness.js";
 import { useRouterSuite } from "./router-suite.js";
 
 const suite = useRouterSuite();
@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 describe("router routing", () => {
   it("is ready with version 0 from an empty bucket and answers 404 for unknown hosts", async () => {
-    await waitFor(() => suite.router.tableVersion() >= 0, 5000, "first table");
+    await waitUntil(() => suite.router.tableVersion() >= 0, "first table", 5000);
     const ready = await request(`${suite.router.admin}/readyz`);
     expect(ready.statusCode).toBe(200);
     await ready.body.text();
@@ -73,7 +73,7 @@ describe("router routing", () => {
     })();
     await Promise.all([writer, ...Array.from({ length: 32 }, worker)]);
     await agent.close();
-    await waitFor(() => suite.router.tableVersion() === version, 5000, "last table");
+    await waitUntil(() => suite.router.tableVersion() === version, "last table", 5000);
     expect(results.length).toBe(10_000);
     expect(results.filter((r) => r.status !== 200)).toEqual([]);
     // Each request was routed by one table: its filter and its backends agree ...
@@ -142,7 +142,7 @@ describe("router routing", () => {
     const [a1, a2] = backends as [TestBackend, TestBackend];
     await suite.publish([endpoint("health.test", [{ selector: "" }])], [backendOf(a1), backendOf(a2)]);
     suite.harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "SERVING" });
-    await waitFor(
+    await waitUntil(
       async () =>
         (await get(suite.router.url, "health.test")).body.includes('"a2"') &&
         (await get(suite.router.url, "health.test")).body.includes('"a2"'),
@@ -150,23 +150,23 @@ describe("router routing", () => {
     for (let i = 0; i < 10; i++)
       expect(JSON.parse((await get(suite.router.url, "health.test")).body).backend).toBe("a2");
     suite.harness.publishHealth("/web", { a1: "NOT_SERVING", a2: "NOT_SERVING" });
-    await waitFor(async () => (await get(suite.router.url, "health.test")).status === 503);
+    await waitUntil(async () => (await get(suite.router.url, "health.test")).status === 503);
     const answer = await get(suite.router.url, "health.test");
     expect(answer.headers["x-signalbox-error"]).toBe("no-healthy-backend");
     suite.harness.publishHealth("/web", { a1: "SERVING", a2: "SERVING" });
-    await waitFor(async () => (await get(suite.router.url, "health.test")).status === 200);
+    await waitUntil(async () => (await get(suite.router.url, "health.test")).status === 200);
   });
 
   it("ramps a new backend up over the slow-start window instead of giving it its share at once", async () => {
     const slow = await suite.harness.startRouter({ ROUTER_SLOW_START_MS: "60000", ROUTER_ID: "slow-start" });
     const [a1, a2] = backends as [TestBackend, TestBackend];
     let version = await suite.harness.publish([endpoint("ramp.test", [{ selector: "" }])], [backendOf(a1)]);
-    await waitFor(() => slow.tableVersion() === version);
+    await waitUntil(() => slow.tableVersion() === version);
     version = await suite.harness.publish(
       [endpoint("ramp.test", [{ selector: "" }])],
       [backendOf(a1), backendOf(a2)],
     );
-    await waitFor(() => slow.tableVersion() === version);
+    await waitUntil(() => slow.tableVersion() === version);
     let toNew = 0;
     for (let i = 0; i < 200; i++) {
       if ((JSON.parse((await get(slow.url, "ramp.test")).body) as { backend: string }).backend === "a2")
@@ -225,10 +225,10 @@ describe("router routing", () => {
       });
       await nc.flush();
       // One message first, so counts from earlier tests are out of the way.
-      await waitFor(() => seen.length > 0, 5000, "a first stats message");
+      await waitUntil(() => seen.length > 0, "a first stats message", 5000);
       seen = [];
       for (let i = 0; i < 7; i++) await get(suite.router.url, "stats.test");
-      await waitFor(() => seen.reduce((n, c) => n + c, 0) >= 7, 5000, "stats messages");
+      await waitUntil(() => seen.reduce((n, c) => n + c, 0) >= 7, "stats messages", 5000);
       sub.unsubscribe();
       expect(seen.reduce((n, c) => n + c, 0)).toBe(7);
     } finally {

@@ -2,13 +2,11 @@
 // two agents each running its backend as a child process. Draining one agent while
 // requests flow through the router ends with zero failed requests.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Agent, loadConfig as loadAgentConfig, start as startAgent } from "@signalbox/agent";
 import { connectNats, openConfigBucket } from "@signalbox/bus";
-import { type NatsServer, startNatsServer } from "@signalbox/bus/testing";
+import { findFreePorts, type NatsServer, startNatsServer, waitUntil } from "@signalbox/bus/testing";
 import { loadConfig as loadRouterConfig, start as startRouter } from "@signalbox/router";
 import { pino } from "pino";
 import { request } from "undici";
@@ -46,22 +44,6 @@ const BACKEND = `
     .listen(Number(port), "127.0.0.1");
   process.on("SIGTERM", () => process.exit(0));
 `;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("agent drain under load", () => {
   it("takes a backend out with zero failed requests", async () => {
@@ -108,7 +90,7 @@ describe("agent drain under load", () => {
 
     const agents: Record<string, Agent> = {};
     for (const name of ["a", "b"]) {
-      const port = await freePort();
+      const port = (await findFreePorts(1))[0];
       const config = loadAgentConfig({
         AGENT_BACKEND: `127.0.0.1:${port}`,
         AGENT_SERVICE: "web",
@@ -140,14 +122,19 @@ describe("agent drain under load", () => {
       }
     };
     // Both backends healthy and in the router's table.
-    await waitFor(async () => {
-      const seen = new Set<string>();
-      for (let i = 0; i < 6; i += 1) {
-        const { status, body } = await get();
-        if (status === 200) seen.add(body);
-      }
-      return seen.has("a") && seen.has("b");
-    }, "both backends serving through the router");
+    await waitUntil(
+      async () => {
+        const seen = new Set<string>();
+        for (let i = 0; i < 6; i += 1) {
+          const { status, body } = await get();
+          if (status === 200) seen.add(body);
+        }
+        return seen.has("a") && seen.has("b");
+      },
+      "both backends serving through the router",
+      10_000,
+      20,
+    );
 
     const results: { status: number; body: string; at: number }[] = [];
     let loading = true;

@@ -10,7 +10,7 @@ import { type AgentConfig, AgentRejectedError, loadConfig, start } from "@signal
 import { type Clock, systemClock } from "@signalbox/backoff";
 import { ManualClock } from "@signalbox/backoff/testing";
 import { connectNats, openConfigBucket } from "@signalbox/bus";
-import { type NatsServer, startNatsServer } from "@signalbox/bus/testing";
+import { findFreePorts, type NatsServer, startNatsServer, waitUntil } from "@signalbox/bus/testing";
 import type { Backend } from "@signalbox/route-model";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -74,18 +74,6 @@ async function runProvider(clock: Clock = systemClock): Promise<Watch> {
   });
   const backends = () => history.at(-1)?.snapshot.backends ?? [];
   return { history, backends, backend: (id) => backends().find((b) => b.id === id) };
-}
-
-async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function newSecret(opts: { service?: string; ttlMs?: number } = {}): Promise<string> {
@@ -188,7 +176,7 @@ describe("agent registration", () => {
     expect(watch.backend(agent.backendId)).toBeDefined();
     await server.restart();
     const restartedAt = Date.now();
-    await waitFor(
+    await waitUntil(
       () =>
         watch.history.some(
           ({ at, snapshot }) => at >= restartedAt && snapshot.backends.some((b) => b.id === agent.backendId),
@@ -214,9 +202,9 @@ describe("agent registration", () => {
     );
     expect(watch.backend(agent.backendId)?.state).toBe("down");
     healthy = true;
-    await waitFor(() => watch.backend(agent.backendId)?.state === "up", "state up");
+    await waitUntil(() => watch.backend(agent.backendId)?.state === "up", "state up");
     healthy = false;
-    await waitFor(() => watch.backend(agent.backendId)?.state === "down", "state down");
+    await waitUntil(() => watch.backend(agent.backendId)?.state === "down", "state down");
   });
 });
 
@@ -233,7 +221,7 @@ describe("heartbeat loss", () => {
     clock.advance(3 * HEARTBEAT_MS);
     expect(watch.backend(agent.backendId)).toBeUndefined();
     // The agent still runs: its next heartbeat hears `not-registered` and it registers again.
-    await waitFor(() => watch.backend(agent.backendId) !== undefined, "re-registration");
+    await waitUntil(() => watch.backend(agent.backendId) !== undefined, "re-registration");
 
     // An agent cut off from NATS stays gone.
     await agentNc.close();
@@ -260,23 +248,15 @@ describe("agent -- <command>", () => {
     if (Number(exitAfterMs) > 0) setTimeout(() => process.exit(7), Number(exitAfterMs));
   `;
 
-  async function freePort(): Promise<number> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    return port;
-  }
-
   async function childAgent(exitAfterMs = 0) {
-    const port = await freePort();
+    const port = (await findFreePorts(1))[0];
     const out = join(tmpdir(), `signalbox-agent-child-${process.pid}-${port}.json`);
     cleanups.push(() => rm(out, { force: true }));
     const config = agentConfig(await newSecret(), { AGENT_BACKEND: `127.0.0.1:${port}` });
     config.command = [process.execPath, "-e", BACKEND, String(port), out, String(exitAfterMs)];
     const agent = await startAgent(config);
     // The child installs its signal handlers before it listens.
-    await waitFor(
+    await waitUntil(
       () =>
         fetch(`http://127.0.0.1:${port}/`).then(
           (r) => r.ok,

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { connectNats } from "../src/connect.js";
 import { findFreePorts } from "../src/testing/free-port.js";
-import { captureLogger, type NatsServer, startNatsServer } from "../src/testing/index.js";
+import { captureLogger, type NatsServer, startNatsServer, waitUntil } from "../src/testing/index.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -14,14 +14,6 @@ async function server(opts?: Parameters<typeof startNatsServer>[0]): Promise<Nat
   const started = await startNatsServer(opts);
   cleanups.push(() => started.stop());
   return started;
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe("connectNats", () => {
@@ -48,7 +40,12 @@ describe("connectNats", () => {
       name: "early",
       logger: logs.logger,
     });
-    await until(() => logs.messages().filter((m) => m === "cannot connect to NATS; retrying").length >= 2);
+    await waitUntil(
+      () => logs.messages().filter((m) => m === "cannot connect to NATS; retrying").length >= 2,
+      "two connect retries",
+      10_000,
+      20,
+    );
     await server({ port, jetstream: false });
     const nc = await connecting;
     cleanups.push(() => nc.close());
@@ -67,7 +64,12 @@ describe("connectNats", () => {
       logger: logs.logger,
       signal: controller.signal,
     });
-    await until(() => logs.messages().includes("cannot connect to NATS; retrying"));
+    await waitUntil(
+      () => logs.messages().includes("cannot connect to NATS; retrying"),
+      "a connect retry",
+      10_000,
+      20,
+    );
     const reason = new Error("service stopping");
     controller.abort(reason);
     await expect(connecting).rejects.toBe(reason);
@@ -79,7 +81,7 @@ describe("connectNats", () => {
     const nc = await connectNats({ servers: nats.url, name: "survivor", logger: logs.logger });
     cleanups.push(() => nc.close());
     await nats.restart();
-    await until(() => logs.messages().includes("reconnected to NATS"));
+    await waitUntil(() => logs.messages().includes("reconnected to NATS"), "the reconnect", 10_000, 20);
     expect(logs.messages()).toContain("disconnected from NATS");
     const sub = nc.subscribe("after.restart", { max: 1 });
     nc.publish("after.restart", "hello");
