@@ -3,8 +3,8 @@
 //   rps      = requests the routers counted for it over the last 10 s / the time covered
 //   load     = clamp(0..100, round(max(100 * inFlight / AGENT_CONCURRENCY, child CPU %)))
 // child CPU % is the share of one core the `-- <command>` child used since the previous
-// sample (from /proc/<pid>/schedstat, Linux); without a child, load is the in-flight share.
-import { readFile } from "node:fs/promises";
+// sample (from /proc/<pid>/task/*/schedstat, Linux); without a child, load is the in-flight share.
+import { readdir, readFile } from "node:fs/promises";
 import type { Clock } from "@signalbox/backoff";
 import type { RouterStatsTracker } from "./router-stats.js";
 
@@ -25,14 +25,18 @@ export interface CpuMeter {
   percent(): Promise<number | undefined>;
 }
 
-/** CPU time of one process from /proc/<pid>/schedstat (its first field: ns on a CPU). */
+/**
+ * CPU time of one process: the sum over its threads of /proc/<pid>/task/<tid>/schedstat's first
+ * field (ns on a CPU). /proc/<pid>/schedstat alone counts only the main thread and misses the
+ * GC and libuv threads, which can be several percent of a busy Node child.
+ */
 export function createProcessCpuMeter(pid: number, clock: Clock): CpuMeter {
   let previous: { cpuNs: number; atMs: number } | undefined;
   return {
     async percent() {
       let cpuNs: number;
       try {
-        cpuNs = Number((await readFile(`/proc/${pid}/schedstat`, "utf8")).split(" ")[0]);
+        cpuNs = await readProcessCpuNs(pid);
       } catch {
         return undefined;
       }
@@ -41,9 +45,24 @@ export function createProcessCpuMeter(pid: number, clock: Clock): CpuMeter {
       const last = previous;
       previous = { cpuNs, atMs };
       if (!last || atMs <= last.atMs) return undefined;
-      return Math.min(100, ((cpuNs - last.cpuNs) / 1e6 / (atMs - last.atMs)) * 100);
+      // max(0): a thread that exited takes its CPU time out of the sum
+      return Math.min(100, Math.max(0, ((cpuNs - last.cpuNs) / 1e6 / (atMs - last.atMs)) * 100));
     },
   };
+}
+
+async function readProcessCpuNs(pid: number): Promise<number> {
+  const threads = await readdir(`/proc/${pid}/task`);
+  const perThread = await Promise.all(
+    threads.map((tid) =>
+      // a thread may exit between readdir and read: it then counts 0
+      readFile(`/proc/${pid}/task/${tid}/schedstat`, "utf8").then(
+        (text) => Number(text.split(" ")[0]),
+        () => 0,
+      ),
+    ),
+  );
+  return perThread.reduce((sum, ns) => sum + ns, 0);
 }
 
 export interface LoadSampler {
