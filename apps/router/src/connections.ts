@@ -21,6 +21,11 @@ export interface ClientConnection {
   inFlight: InFlight | undefined;
 }
 
+/** A client socket's error (a reset, a broken pipe) only ends that connection: 'close' follows. */
+function onClientSocketError(this: Socket): void {
+  this.destroy();
+}
+
 export class Connections {
   private readonly open = new Map<Socket, ClientConnection>();
   private closing = false;
@@ -29,6 +34,9 @@ export class Connections {
 
   /** Registers a socket accepted by a listener; it is forgotten when it closes. */
   add(socket: Socket): void {
+    // From its first moment: node:http drops its own error listener when it hands a socket to
+    // 'upgrade', and a client's reset must never become an uncaught 'error' event.
+    socket.on("error", onClientSocketError);
     const connection: ClientConnection = { active: 0, tunnel: undefined, inFlight: undefined };
     this.open.set(socket, connection);
     socket.once("close", () => {
