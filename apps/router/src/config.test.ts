@@ -11,6 +11,14 @@ describe("loadConfig", () => {
     expect(config.drainTimeoutMs).toBe(30_000);
     expect(config.logLevel).toBe("info");
     expect(config.routerId).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(config).toMatchObject({
+      poolQueue: 1000,
+      poolQueueTimeoutMs: 5000,
+      clientTimeoutMs: 30_000,
+      maxBodyBytes: 0,
+      tunnelIdleTimeoutMs: 3_600_000,
+      maxTunnels: 10_000,
+    });
   });
 
   it("reads several listeners and passes NATS_* through", () => {
@@ -32,6 +40,12 @@ describe("loadConfig", () => {
     ["ROUTER_ADMIN_LISTEN", "1.2.3.4:99999"],
     ["DRAIN_DELAY_MS", "-1"],
     ["ROUTER_RETRIES", "two"],
+    ["ROUTER_POOL_QUEUE", "-1"],
+    ["ROUTER_POOL_QUEUE_TIMEOUT_MS", "0"],
+    ["ROUTER_CLIENT_TIMEOUT_MS", "soon"],
+    ["ROUTER_MAX_BODY_BYTES", "1.5"],
+    ["ROUTER_TUNNEL_IDLE_TIMEOUT_MS", "0"],
+    ["ROUTER_MAX_TUNNELS", "-5"],
     ["LOG_LEVEL", "loud"],
     ["ROUTER_ID", "a.b"],
   ])("rejects %s=%s naming the variable and value", (variable, value) => {

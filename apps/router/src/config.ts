@@ -41,6 +41,18 @@ export interface RouterConfig {
   maxHeaderBytes: number;
   /** Connections per backend pool. */
   poolConnections: number;
+  /** Requests that may wait for a connection of a full pool, per backend; past it 503 backend-busy. */
+  poolQueue: number;
+  /** Longest wait for a pool connection; past it 503 backend-busy. */
+  poolQueueTimeoutMs: number;
+  /** Silence allowed from a client owing its request body or not reading its response; then cut. */
+  clientTimeoutMs: number;
+  /** Largest request body; 413 past it. 0: no limit. */
+  maxBodyBytes: number;
+  /** A WebSocket tunnel silent both ways this long is closed. */
+  tunnelIdleTimeoutMs: number;
+  /** WebSocket upgrades dialled or tunnelled at once; 503 past it. */
+  maxTunnels: number;
   /** Extra attempts on other backends after a dial error. */
   retries: number;
   /** Ceiling of the first retry delay (full jitter, doubling, capped at 8x). */
@@ -77,6 +89,14 @@ Environment:
   ROUTER_IDLE_TIMEOUT_MS     client keep-alive idle time               (60000)
   ROUTER_MAX_HEADER_BYTES    largest request head; 431 past it         (16384)
   ROUTER_POOL_CONNECTIONS    connections per backend                   (128)
+  ROUTER_POOL_QUEUE          requests waiting for a busy backend's connection;
+                             503 backend-busy past it                  (1000)
+  ROUTER_POOL_QUEUE_TIMEOUT_MS  longest wait for a connection; then 503 (5000)
+  ROUTER_CLIENT_TIMEOUT_MS   a client silent while it owes its body, or not reading
+                             its response, is cut                      (30000)
+  ROUTER_MAX_BODY_BYTES      largest request body; 413 past it; 0: no limit  (0)
+  ROUTER_TUNNEL_IDLE_TIMEOUT_MS  a WebSocket silent both ways is closed  (3600000)
+  ROUTER_MAX_TUNNELS         WebSockets at once; 503 past it           (10000)
   ROUTER_RETRIES             retries on another backend after a dial error  (2)
   ROUTER_RETRY_BASE_MS       first retry delay ceiling (full jitter)   (10)
   ROUTER_EJECT_AFTER         consecutive connection failures that eject a backend  (5)
@@ -109,6 +129,12 @@ export function loadConfig(env: Env): RouterConfig {
     idleTimeoutMs: int("ROUTER_IDLE_TIMEOUT_MS", 60_000, 1),
     maxHeaderBytes: int("ROUTER_MAX_HEADER_BYTES", 16_384, 1024),
     poolConnections: int("ROUTER_POOL_CONNECTIONS", 128, 1),
+    poolQueue: int("ROUTER_POOL_QUEUE", 1000, 0),
+    poolQueueTimeoutMs: int("ROUTER_POOL_QUEUE_TIMEOUT_MS", 5000, 1),
+    clientTimeoutMs: int("ROUTER_CLIENT_TIMEOUT_MS", 30_000, 1),
+    maxBodyBytes: int("ROUTER_MAX_BODY_BYTES", 0, 0),
+    tunnelIdleTimeoutMs: int("ROUTER_TUNNEL_IDLE_TIMEOUT_MS", 3_600_000, 1),
+    maxTunnels: int("ROUTER_MAX_TUNNELS", 10_000, 0),
     retries: int("ROUTER_RETRIES", 2, 0),
     retryBaseMs: int("ROUTER_RETRY_BASE_MS", 10, 1),
     ejectAfterFailures: int("ROUTER_EJECT_AFTER", 5, 1),

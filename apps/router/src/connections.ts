@@ -15,10 +15,12 @@ export interface InFlight {
 }
 
 export interface ClientConnection {
+  /** The client's socket (node:http may already have cleared `req.socket` while a body streams). */
+  socket: Socket;
   active: number;
   tunnel: Tunnel | undefined;
-  /** Set by the forwarder while a request is with a backend (one at a time: HTTP/1.1, no pipelining). */
-  inFlight: InFlight | undefined;
+  /** The exchanges with backends of this connection's requests (several when the client pipelines). */
+  inFlight: Set<InFlight>;
 }
 
 /** A client socket's error (a reset, a broken pipe) only ends that connection: 'close' follows. */
@@ -31,17 +33,19 @@ export class Connections {
   private closing = false;
   private closedByThemselves = 0;
   private waiter: (() => void) | undefined;
+  /** Upgrades being dialled or tunnelled (bounded by ROUTER_MAX_TUNNELS). */
+  tunnels = 0;
 
   /** Registers a socket accepted by a listener; it is forgotten when it closes. */
   add(socket: Socket): void {
     // From its first moment: node:http drops its own error listener when it hands a socket to
     // 'upgrade', and a client's reset must never become an uncaught 'error' event.
     socket.on("error", onClientSocketError);
-    const connection: ClientConnection = { active: 0, tunnel: undefined, inFlight: undefined };
+    const connection: ClientConnection = { socket, active: 0, tunnel: undefined, inFlight: new Set() };
     this.open.set(socket, connection);
     socket.once("close", () => {
       this.open.delete(socket);
-      connection.inFlight?.clientClosed();
+      for (const exchange of connection.inFlight) exchange.clientClosed();
       if (this.closing) {
         this.closedByThemselves += 1;
         if (this.open.size === 0) this.waiter?.();
@@ -56,12 +60,16 @@ export class Connections {
     return connection;
   }
 
+  /** The connection of `socket` (undefined once it has closed). */
+  get(socket: Socket): ClientConnection | undefined {
+    return this.open.get(socket);
+  }
+
   /** A request's response ended; while closing, a connection with nothing in flight is ended. */
-  requestFinished(socket: Socket): void {
-    const connection = this.open.get(socket);
+  requestFinished(connection: ClientConnection | undefined): void {
     if (connection === undefined) return;
     connection.active -= 1;
-    if (this.closing && connection.active === 0 && connection.tunnel === undefined) socket.end();
+    if (this.closing && connection.active === 0 && connection.tunnel === undefined) connection.socket.end();
   }
 
   /** The socket now carries a proxied upgrade (WebSocket) instead of HTTP requests. */

@@ -5,45 +5,83 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Connections } from "./connections.js";
 import type { FilterOutcome } from "./filters/filter.js";
-import type { ForwardResult, OutgoingRequest } from "./forward/forward.js";
-import { type ForwardDone, forwardWithRetries, type RetryDeps } from "./forward/retry.js";
+import {
+  type ForwardDeps,
+  type ForwardResult,
+  forwardOnce,
+  type OutgoingRequest,
+} from "./forward/forward.js";
+import { findHeader } from "./forward/headers.js";
+import { type Attempt, type ForwardDone, forwardWithRetries, type RetryDeps } from "./forward/retry.js";
 import type { RouterMetrics } from "./metrics.js";
 import type { Pick } from "./pick.js";
 import { type ErrorReason, respondError, statusOf } from "./respond-error.js";
 import { type RouteDeps, routeRequest } from "./route-request.js";
 
-export interface RequestDeps extends RouteDeps, RetryDeps {
+export interface RequestDeps extends RouteDeps, RetryDeps, ForwardDeps {
   connections: Connections;
   metrics: RouterMetrics;
   logger: Logger;
 }
 
-/** The listener's request handler; never throws (every failure becomes an answer or a cut connection). */
-export function createRequestHandler(deps: RequestDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The listener's handlers, for requests and for requests that sent `Expect: 100-continue` (node:http
+ * leaves the `100 Continue` to us then: it is sent only once routing and filters accepted the
+ * request). Neither throws: every failure becomes an answer or a cut connection.
+ */
+export function createRequestHandlers(deps: RequestDeps): {
+  onRequest: RequestHandler;
+  onCheckContinue: RequestHandler;
+} {
+  const attempt: Attempt = (out, pick, listener) => forwardOnce(out, pick, deps, listener);
   const done: ForwardDone<OutgoingRequest> = (out, result, pick) => answerForwarded(out, result, pick, deps);
-  return (req, res) => handleRequest(req, res, deps, done);
+  return {
+    onRequest: (req, res) => handleRequest(req, res, deps, attempt, done, false),
+    onCheckContinue: (req, res) => handleRequest(req, res, deps, attempt, done, true),
+  };
 }
 
 function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
   deps: RequestDeps,
+  attempt: Attempt,
   done: ForwardDone<OutgoingRequest>,
+  expectsContinue: boolean,
 ): void {
   const connection = deps.connections.requestStarted(req.socket);
   try {
-    const routed = routeRequest(req, res, connection, deps);
-    if (routed.kind === "routed") {
-      forwardWithRetries(routed.out, routed.pick, routed.picker, deps, done, routed.out);
-      return;
+    if (deps.maxBodyBytes > 0 && declaredBodyTooLarge(req.rawHeaders, deps.maxBodyBytes)) {
+      // The body stays unread: the connection cannot carry another request.
+      res.shouldKeepAlive = false;
+      answerError(res, "body-too-large", "", deps);
+    } else {
+      const routed = routeRequest(req, res, connection, deps);
+      if (routed.kind === "routed") {
+        if (expectsContinue) res.writeContinue();
+        // The client owes its body now; the timer stops once the backend has all of it.
+        if (routed.out.hasBody) req.socket.setTimeout(deps.clientTimeoutMs);
+        forwardWithRetries(routed.out, routed.pick, routed.picker, deps, attempt, done, routed.out);
+        return;
+      }
+      // Refused without reading a body the client may or may not send now: close after the answer.
+      if (expectsContinue) res.shouldKeepAlive = false;
+      if (routed.kind === "refused") answerError(res, routed.reason, routed.requestId, deps);
+      else answerFilter(res, routed.outcome, routed.requestId, deps);
     }
-    if (routed.kind === "refused") answerError(res, routed.reason, routed.requestId, deps);
-    else answerFilter(res, routed.outcome, routed.requestId, deps);
   } catch (err) {
     deps.logger.error({ err, url: req.url }, "request handler failed");
     res.destroy();
   }
-  deps.connections.requestFinished(req.socket);
+  deps.connections.requestFinished(connection);
+}
+
+/** A Content-Length above `max` (node:http has already refused a malformed one with 400). */
+function declaredBodyTooLarge(rawHeaders: readonly string[], max: number): boolean {
+  const length = findHeader(rawHeaders, "content-length");
+  return length !== undefined && Number(length) > max;
 }
 
 /** The end of a forwarded request: count it, log it, answer a failure. */
@@ -67,9 +105,11 @@ function answerForwarded(out: OutgoingRequest, result: ForwardResult, pick: Pick
       },
       "request failed",
     );
+    // The rest of an oversized body is never read: this connection is done after the answer.
+    if (result.reason === "body-too-large") out.res.shouldKeepAlive = false;
     answerError(out.res, result.reason, out.requestId, deps);
   }
-  deps.connections.requestFinished(out.req.socket);
+  deps.connections.requestFinished(out.connection);
 }
 
 function answerError(
@@ -81,7 +121,7 @@ function answerError(
 ): void {
   deps.metrics.countError(reason, statusOf(reason));
   if (deps.connections.isClosing) res.shouldKeepAlive = false;
-  respondError(res, reason, headers, requestId);
+  respondError(res, reason, headers, requestId === "" ? undefined : requestId);
 }
 
 function answerFilter(

@@ -14,7 +14,7 @@ import { Connections } from "./connections.js";
 import { Drain, type DrainReport } from "./drain.js";
 import { BackendPools } from "./forward/pools.js";
 import { handleUpgrade } from "./forward/upgrade.js";
-import { createRequestHandler, type RequestDeps } from "./handle-request.js";
+import { createRequestHandlers, type RequestDeps } from "./handle-request.js";
 import { startListener } from "./listener.js";
 import { RouterMetrics } from "./metrics.js";
 import { startStatsPublisher } from "./stats-publisher.js";
@@ -54,6 +54,9 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     connectTimeoutMs: config.connectTimeoutMs,
     headersTimeoutMs: config.upstreamTimeoutMs,
     bodyTimeoutMs: config.upstreamIdleTimeoutMs,
+    queue: config.poolQueue,
+    queueTimeoutMs: config.poolQueueTimeoutMs,
+    clock,
   });
   const stats = new BackendStats({
     clock,
@@ -94,6 +97,8 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     proto: "http",
     retries: config.retries,
     retryBaseMs: config.retryBaseMs,
+    clientTimeoutMs: config.clientTimeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
     onRetry: () => metrics?.countRetry(),
     logger: log("request"),
   };
@@ -102,8 +107,10 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     logger: log("upgrade"),
     connectTimeoutMs: config.connectTimeoutMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    tunnelIdleTimeoutMs: config.tunnelIdleTimeoutMs,
+    maxTunnels: config.maxTunnels,
   };
-  const onRequest = createRequestHandler(requestDeps);
+  const { onRequest, onCheckContinue } = createRequestHandlers(requestDeps);
   const servers: Server[] = [];
   const addresses: AddressInfo[] = [];
   const drain = new Drain({
@@ -123,6 +130,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
         maxHeaderBytes: config.maxHeaderBytes,
         connections,
         onRequest,
+        onCheckContinue,
         onUpgrade: (req, socket, head) => handleUpgrade(req, socket, head, upgradeDeps),
       });
       servers.push(listener.server);

@@ -14,6 +14,8 @@ export interface ListenerOptions {
   maxHeaderBytes: number;
   connections: Connections;
   onRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** A request with `Expect: 100-continue`: node:http sends no `100 Continue` by itself then. */
+  onCheckContinue(req: IncomingMessage, res: ServerResponse): void;
   onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
 }
 
@@ -35,6 +37,7 @@ export async function startListener(address: ListenAddress, opts: ListenerOption
   });
   server.on("connection", (socket: Socket) => opts.connections.add(socket));
   server.on("request", opts.onRequest);
+  server.on("checkContinue", opts.onCheckContinue);
   server.on("upgrade", opts.onUpgrade);
   server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
     const reason = clientErrorReason(err.code);

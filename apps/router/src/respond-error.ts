@@ -14,7 +14,11 @@ export type ErrorReason =
   | "rate-limited"
   | "bad-request"
   | "header-too-large"
-  | "request-timeout";
+  | "request-timeout"
+  | "backend-busy"
+  | "body-too-large"
+  | "upgrade-refused"
+  | "too-many-tunnels";
 
 const ANSWERS: Record<ErrorReason, { status: number; text: string }> = {
   "not-ready": { status: 503, text: "the router has not loaded a route table yet" },
@@ -27,6 +31,10 @@ const ANSWERS: Record<ErrorReason, { status: number; text: string }> = {
   "bad-request": { status: 400, text: "malformed request" },
   "header-too-large": { status: 431, text: "request headers too large" },
   "request-timeout": { status: 408, text: "request headers not received in time" },
+  "backend-busy": { status: 503, text: "every connection to the backend is busy and its queue is full" },
+  "body-too-large": { status: 413, text: "request body larger than the router accepts" },
+  "upgrade-refused": { status: 400, text: "only a WebSocket upgrade (GET, Upgrade: websocket) is passed on" },
+  "too-many-tunnels": { status: 503, text: "the router holds as many WebSocket tunnels as it may" },
 };
 
 /** The status the router answers for `reason`. */

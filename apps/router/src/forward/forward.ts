@@ -3,21 +3,21 @@
 // not promises: this runs once per request and every allocation counts (bench/proxy).
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Dispatcher } from "undici";
 import type { BackendState, BackendStats } from "../backend-stats.js";
 import type { ClientConnection, Connections, InFlight } from "../connections.js";
 import type { FilterRequest } from "../filters/filter.js";
 import type { Pick } from "../pick.js";
 import type { RoutedEndpoint } from "../table/table-store.js";
 import { responseHeaders } from "./headers.js";
-import type { BackendPools } from "./pools.js";
+import type { BackendPools, PoolHandler } from "./pools.js";
 
 /** What went wrong with an attempt; `dial` failures never wrote a byte to the backend. */
 export type ForwardFailure =
   | { ok: false; reason: "unreachable"; dial: boolean; reset: boolean }
   | { ok: false; reason: "timeout"; dial: false; reset: false }
   | { ok: false; reason: "upstream-error"; dial: false; reset: boolean }
-  | { ok: false; reason: "client-closed"; dial: false; reset: false };
+  | { ok: false; reason: "client-closed"; dial: false; reset: false }
+  | { ok: false; reason: "backend-busy" | "body-too-large"; dial: false; reset: false };
 
 export type ForwardResult = { ok: true; status: number } | ForwardFailure;
 
@@ -26,7 +26,7 @@ export interface OutgoingRequest extends FilterRequest {
   req: IncomingMessage;
   /** Unset for an upgrade, which is answered on the raw socket. */
   res: ServerResponse;
-  /** The client connection (undefined for an upgrade or once it closed). */
+  /** The client connection (undefined once it closed). */
   connection: ClientConnection | undefined;
   hasBody: boolean;
   requestId: string;
@@ -40,6 +40,10 @@ export interface ForwardDeps {
   stats: BackendStats;
   /** While it is closing (drain phase 2), every response head says `Connection: close`. */
   connections: Connections;
+  /** Silence allowed from a client sending its body or (once a write is blocked) reading the response. */
+  clientTimeoutMs: number;
+  /** Largest request body forwarded; 0 means no limit. */
+  maxBodyBytes: number;
 }
 
 /** Told exactly once when an attempt ends. */
@@ -48,6 +52,7 @@ export interface AttemptListener {
 }
 
 const CLIENT_CLOSED = Object.assign(new Error("client closed the connection"), { code: "SB_CLIENT_CLOSED" });
+const BODY_TOO_LARGE = Object.assign(new Error("request body too large"), { code: "SB_BODY_TOO_LARGE" });
 const OK_RESULTS = new Map<number, ForwardResult>();
 
 /** Dial failures: nothing reached the backend, another backend may take the request. */
@@ -75,21 +80,28 @@ export function forwardOnce(
 ): void {
   const backend = pick.backend;
   const exchange = new Exchange(out, pick, deps.stats.get(backend.id), deps, listener);
-  deps.pools
-    .get(backend.id, backend.address)
-    .dispatch(
-      { path: out.path, method: out.method, headers: out.headers, body: out.hasBody ? out.req : null },
-      exchange,
-    );
+  deps.pools.dispatch(
+    backend.id,
+    backend.address,
+    { path: out.path, method: out.method, headers: out.headers, body: out.hasBody ? out.req : null },
+    exchange,
+  );
 }
 
-/** undici's handler for one attempt: response head and body straight to the client's response. */
-class Exchange implements Dispatcher.DispatchHandler, InFlight {
+/**
+ * undici's handler for one attempt: response head and body straight to the client's response.
+ * The client socket's timeout (node:http cuts a socket whose timeout fires unheard) runs only
+ * while the client owes the router something: its body, or reading a write that was refused.
+ */
+class Exchange implements PoolHandler, InFlight {
   private abort: ((err?: Error) => void) | undefined;
   private resume: (() => void) | undefined;
+  private onDrain: (() => void) | undefined;
+  holdsConnection = false;
   private started = false;
   private settled = false;
   private statusCode = 0;
+  private bodyBytes = 0;
 
   constructor(
     private readonly out: OutgoingRequest,
@@ -99,12 +111,32 @@ class Exchange implements Dispatcher.DispatchHandler, InFlight {
     private readonly listener: AttemptListener,
   ) {
     state.inFlight += 1;
-    if (out.connection !== undefined) out.connection.inFlight = this;
+    out.connection?.inFlight.add(this);
   }
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
     if (this.out.res.destroyed) abort(CLIENT_CLOSED);
+  }
+
+  busy(): void {
+    this.settle({ ok: false, reason: "backend-busy", dial: false, reset: false });
+  }
+
+  /**
+   * Counts a chunked body as it goes (a declared Content-Length was checked before routing).
+   * undici 7 passes the chunk (lib/core/request.js), its types say a size: both are counted right.
+   */
+  onBodySent(chunk: Buffer | number): void {
+    const max = this.deps.maxBodyBytes;
+    if (max === 0) return;
+    this.bodyBytes += typeof chunk === "number" ? chunk : chunk.length;
+    if (this.bodyBytes > max) this.abort?.(BODY_TOO_LARGE);
+  }
+
+  /** The whole body is with the backend: waiting for its answer is the upstream timeout's business. */
+  onRequestSent(): void {
+    if (this.out.hasBody) this.out.connection?.socket.setTimeout(0);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
@@ -131,7 +163,15 @@ class Exchange implements Dispatcher.DispatchHandler, InFlight {
 
   onData(chunk: Buffer): boolean {
     const ok = this.out.res.write(chunk);
-    if (!ok && this.resume !== undefined) this.out.res.once("drain", this.resume);
+    if (!ok && this.resume !== undefined) {
+      // Made on the first refused write only: most responses never need it.
+      this.onDrain ??= () => {
+        this.out.connection?.socket.setTimeout(0);
+        this.resume?.();
+      };
+      this.out.connection?.socket.setTimeout(this.deps.clientTimeoutMs);
+      this.out.res.once("drain", this.onDrain);
+    }
     return ok;
   }
 
@@ -147,7 +187,9 @@ class Exchange implements Dispatcher.DispatchHandler, InFlight {
 
   onError(err: Error): void {
     const code = (err as { code?: string }).code ?? "";
-    if (err === CLIENT_CLOSED || this.out.res.destroyed) {
+    if (err === BODY_TOO_LARGE) {
+      this.settle({ ok: false, reason: "body-too-large", dial: false, reset: false });
+    } else if (err === CLIENT_CLOSED || this.out.res.destroyed) {
       this.settle({ ok: false, reason: "client-closed", dial: false, reset: false });
     } else if (this.started) {
       // The head is out: nothing to answer, the client sees the connection cut.
@@ -178,7 +220,8 @@ class Exchange implements Dispatcher.DispatchHandler, InFlight {
       state.totalErrors += 1;
     }
     if (!result.ok && result.reason === "unreachable") this.deps.stats.recordConnectFailure(state.id);
-    if (out.connection !== undefined && out.connection.inFlight === this) out.connection.inFlight = undefined;
+    out.connection?.inFlight.delete(this);
+    if (this.holdsConnection) this.deps.pools.release(this.pick.backend.id, this.pick.backend.address);
     this.listener.attemptEnded(result, this.pick);
   }
 }

@@ -1,19 +1,16 @@
-// Retries after a failed attempt, on a different backend, with full-jitter back-off and a bound.
+// Retries after a failed attempt, on a different backend, with full-jitter back-off and a bound:
+// the one retry path of plain requests (forwardOnce) and upgrade dials (dialUpgrade).
 // Rule (issue 3): retry a dial failure (nothing was written), or a reset of an idempotent request
 // without a body; never once request bytes may have reached a backend otherwise.
 
 import { type Backoff, type Clock, createBackoff } from "@signalbox/backoff";
 import type { Pick, RequestPick } from "../pick.js";
-import {
-  type AttemptListener,
-  type ForwardDeps,
-  type ForwardFailure,
-  type ForwardResult,
-  forwardOnce,
-  type OutgoingRequest,
-} from "./forward.js";
+import type { AttemptListener, ForwardFailure, ForwardResult, OutgoingRequest } from "./forward.js";
 
-export interface RetryDeps extends ForwardDeps {
+/** One try of `out` on `pick`; tells `listener` exactly once how it ended. */
+export type Attempt = (out: OutgoingRequest, pick: Pick, listener: AttemptListener) => void;
+
+export interface RetryDeps {
   clock: Clock;
   random: () => number;
   /** Extra attempts after the first. */
@@ -41,19 +38,20 @@ export function isRetryable(
 }
 
 /**
- * Forwards `out` to `first`; on a retryable failure picks another backend and tries again, up to
- * the bound, then calls `done(context, result, pick)` once. `done` is a plain function and
- * `context` its data, so a request allocates no closure here.
+ * Runs `attempt` for `out` on `first`; on a retryable failure picks another backend and tries
+ * again, up to the bound, then calls `done(context, result, pick)` once. `attempt` and `done` are
+ * made once per listener and `context` is their data, so a request allocates no closure here.
  */
 export function forwardWithRetries<C>(
   out: OutgoingRequest,
   first: Pick,
   picker: RequestPick,
   deps: RetryDeps,
+  attempt: Attempt,
   done: ForwardDone<C>,
   context: C,
 ): void {
-  forwardOnce(out, first, deps, new Forwarding(out, picker, deps, done, context));
+  attempt(out, first, new Forwarding(out, picker, deps, attempt, done, context));
 }
 
 class Forwarding<C> implements AttemptListener {
@@ -63,6 +61,7 @@ class Forwarding<C> implements AttemptListener {
     private readonly out: OutgoingRequest,
     private readonly picker: RequestPick,
     private readonly deps: RetryDeps,
+    private readonly attempt: Attempt,
     private readonly done: ForwardDone<C>,
     private readonly context: C,
   ) {}
@@ -94,10 +93,11 @@ class Forwarding<C> implements AttemptListener {
   }
 
   private retry(next: Pick): void {
-    if (this.out.res.destroyed) {
+    // The client socket, not `res` (an upgrade has none); undefined once it closed.
+    if (this.out.connection?.socket.destroyed !== false) {
       this.done(this.context, { ok: false, reason: "client-closed", dial: false, reset: false }, next);
       return;
     }
-    forwardOnce(this.out, next, this.deps, this);
+    this.attempt(this.out, next, this);
   }
 }

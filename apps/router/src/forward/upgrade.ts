@@ -1,9 +1,11 @@
-// Upgrade pass-through (WebSocket): the request head goes to a backend on a raw socket; after the
-// backend's 101 the two sockets are piped both ways. At drain the client gets close 1001 between frames.
+// Upgrade pass-through (WebSocket only): the request head goes to a backend through node:http's
+// client; nothing the client sent after its head is read until the backend answered 101, then the
+// two sockets are piped both ways with back-pressure. Any other answer is relayed as an ordinary
+// response and the connection closed, so bytes behind a refused upgrade never reach a backend.
+// At drain the client gets close 1001 between frames.
 
-import { type IncomingMessage, STATUS_CODES } from "node:http";
-import { connect, type Socket } from "node:net";
-import type { Clock } from "@signalbox/backoff";
+import { request as httpRequest, type IncomingMessage, STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { BackendStats } from "../backend-stats.js";
 import type { Connections, Tunnel } from "../connections.js";
@@ -11,10 +13,13 @@ import type { RouterMetrics } from "../metrics.js";
 import type { Pick } from "../pick.js";
 import { type ErrorReason, respondErrorOnSocket, statusOf } from "../respond-error.js";
 import { type RouteDeps, routeRequest } from "../route-request.js";
+import type { AttemptListener, ForwardResult, OutgoingRequest } from "./forward.js";
+import { responseHeaders } from "./headers.js";
+import { type Attempt, type ForwardDone, forwardWithRetries, type RetryDeps } from "./retry.js";
+import { isWebSocketUpgrade } from "./upgrade-request.js";
 import { CLOSE_GOING_AWAY, FrameBoundaries } from "./websocket-frames.js";
 
-export interface UpgradeDeps extends RouteDeps {
-  clock: Clock;
+export interface UpgradeDeps extends RouteDeps, RetryDeps {
   stats: BackendStats;
   connections: Connections;
   metrics: RouterMetrics;
@@ -22,16 +27,29 @@ export interface UpgradeDeps extends RouteDeps {
   connectTimeoutMs: number;
   /** Time for the backend's response head. */
   upstreamTimeoutMs: number;
-  retries: number;
+  /** A tunnel silent both ways this long is closed. */
+  tunnelIdleTimeoutMs: number;
+  /** Upgrades dialled or tunnelled at once; past it 503 too-many-tunnels. */
+  maxTunnels: number;
+  /** How long a refused client may take to close after its answer before it is cut. */
+  clientTimeoutMs: number;
 }
 
-/** Largest response head accepted from a backend during a handshake. */
-const MAX_RESPONSE_HEAD = 64 * 1024;
-const HEAD_END = Buffer.from("\r\n\r\n");
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
-/** Routes an upgrade like a request, then tunnels it; dial failures move on to another backend. */
+/** Routes an upgrade like a request, then tunnels it; dial failures retry as requests do. */
 export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer, deps: UpgradeDeps): void {
-  const routed = routeRequest(req, undefined, undefined, deps);
+  // Bytes after the head wait in the socket (and TCP's window) until the backend said 101.
+  client.pause();
+  if (!isWebSocketUpgrade(req.method, req.rawHeaders)) {
+    refuse(client, "upgrade-refused", deps);
+    return;
+  }
+  if (deps.connections.tunnels >= deps.maxTunnels) {
+    refuse(client, "too-many-tunnels", deps);
+    return;
+  }
+  const routed = routeRequest(req, undefined, deps.connections.get(client), deps);
   if (routed.kind === "refused") {
     refuse(client, routed.reason, deps);
     return;
@@ -39,32 +57,49 @@ export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer
   if (routed.kind === "filtered") {
     const { outcome } = routed;
     if (outcome.kind === "error") refuse(client, outcome.reason, deps);
-    else
-      client.end(
+    else {
+      client.write(
         `HTTP/1.1 ${outcome.status} ${STATUS_CODES[outcome.status]}\r\n${joinHeaders(outcome.headers)}connection: close\r\n\r\n`,
       );
+      closeAfterAnswer(client, deps);
+    }
     return;
   }
-  const { out, picker } = routed;
-  const requestHead = `${out.method} ${out.path} HTTP/1.1\r\n${joinHeaders(out.headers)}\r\n`;
-  let attempts = 0;
-  const attempt = (pick: Pick): void => {
-    attempts += 1;
-    dial(pick, requestHead, head, client, deps, (reason) => {
-      if (reason === "unreachable" && attempts <= deps.retries) {
-        const next = picker.pickAgain(pick.backend.id);
-        if (next !== undefined) return attempt(next);
-      }
-      deps.logger.warn({ requestId: out.requestId, reason, url: out.path }, "upgrade failed");
-      refuse(client, reason, deps);
-    });
-  };
-  attempt(routed.pick);
+  const { connections } = deps;
+  connections.tunnels += 1;
+  client.once("close", () => {
+    connections.tunnels -= 1;
+  });
+  const attempt: Attempt = (out, pick, listener) => dialUpgrade(out, pick, client, head, deps, listener);
+  forwardWithRetries(routed.out, routed.pick, routed.picker, deps, attempt, upgradeDone, { client, deps });
 }
+
+interface UpgradeContext {
+  client: Socket;
+  deps: UpgradeDeps;
+}
+
+const upgradeDone: ForwardDone<UpgradeContext> = ({ client, deps }, result, pick) => {
+  if (result.ok || result.reason === "client-closed") return;
+  deps.logger.warn({ reason: result.reason, backend: pick.backend.id }, "upgrade failed");
+  refuse(client, result.reason, deps);
+};
 
 function refuse(client: Socket, reason: ErrorReason, deps: UpgradeDeps): void {
   deps.metrics.countError(reason, statusOf(reason));
   respondErrorOnSocket(client, reason);
+  closeAfterAnswer(client, deps);
+}
+
+/**
+ * After a refusal or a relayed answer on a socket that will carry nothing more: what the client
+ * still sends is read and dropped (closing on unread bytes would reset the answer away), and the
+ * socket is cut if the client does not close within the client timeout.
+ */
+function closeAfterAnswer(client: Socket, deps: UpgradeDeps): void {
+  client.end();
+  client.resume();
+  client.setTimeout(deps.clientTimeoutMs, () => client.destroy());
 }
 
 function joinHeaders(headers: readonly string[]): string {
@@ -73,72 +108,110 @@ function joinHeaders(headers: readonly string[]): string {
   return text;
 }
 
-/** Opens the backend socket, sends the head and waits for the response head; then tunnels. */
-function dial(
+/**
+ * One dial: connect (ROUTER_CONNECT_TIMEOUT_MS), send the head, wait for the answer
+ * (ROUTER_UPSTREAM_TIMEOUT_MS). A 101 becomes a tunnel; any other answer is relayed and the
+ * connection closed. `listener` hears once: failures are retried by forwardWithRetries.
+ */
+function dialUpgrade(
+  out: OutgoingRequest,
   pick: Pick,
-  requestHead: string,
-  clientHead: Buffer,
   client: Socket,
+  clientHead: Buffer,
   deps: UpgradeDeps,
-  fail: (reason: "unreachable" | "timeout" | "upstream-error") => void,
+  listener: AttemptListener,
 ): void {
+  const { clock } = deps;
   const { host, port } = splitAddress(pick.backend.address);
-  const backend = connect({ host, port, noDelay: true });
   const state = deps.stats.get(pick.backend.id);
   let connected = false;
   let settled = false;
-  let received: Buffer[] = [];
-  let receivedBytes = 0;
-  let timer = deps.clock.setTimeout(() => done("connect-timeout"), deps.connectTimeoutMs);
-  const done = (outcome: "connect-timeout" | "error" | "head-timeout" | "too-large" | "ok"): void => {
+  const request = httpRequest({
+    host,
+    port,
+    method: out.method,
+    path: out.path,
+    headers: out.headers,
+    setHost: false,
+    agent: false,
+  });
+  const end = (result: ForwardResult): void => {
     if (settled) return;
     settled = true;
-    deps.clock.clearTimeout(timer);
-    backend.off("data", onData);
-    backend.off("error", onError);
-    if (outcome === "ok") return;
-    backend.destroy();
-    if (outcome === "connect-timeout" || (outcome === "error" && !connected)) {
-      deps.stats.recordConnectFailure(pick.backend.id);
-      fail("unreachable");
-    } else fail(outcome === "head-timeout" ? "timeout" : "upstream-error");
+    clock.clearTimeout(timer);
+    client.off("close", onClientClose);
+    if (!result.ok && result.reason === "unreachable") deps.stats.recordConnectFailure(pick.backend.id);
+    listener.attemptEnded(result, pick);
   };
-  const onError = (): void => done("error");
-  const onData = (chunk: Buffer): void => {
-    received.push(chunk);
-    receivedBytes += chunk.length;
-    const all = received.length === 1 ? chunk : Buffer.concat(received);
-    received = [all];
-    const end = all.indexOf(HEAD_END);
-    if (end < 0) {
-      if (receivedBytes > MAX_RESPONSE_HEAD) done("too-large");
+  const fail = (result: ForwardResult): void => {
+    request.destroy();
+    end(result);
+  };
+  let timer = clock.setTimeout(
+    () => fail({ ok: false, reason: "unreachable", dial: true, reset: false }),
+    deps.connectTimeoutMs,
+  );
+  const onClientClose = (): void => fail({ ok: false, reason: "client-closed", dial: false, reset: false });
+  client.once("close", onClientClose);
+  request.on("error", (err: Error & { code?: string }) => {
+    if (!connected) fail({ ok: false, reason: "unreachable", dial: true, reset: false });
+    else fail({ ok: false, reason: "upstream-error", dial: false, reset: RESET_CODES.has(err.code ?? "") });
+  });
+  request.once("socket", (socket: Socket) => {
+    socket.once("connect", () => {
+      connected = true;
+      clock.clearTimeout(timer);
+      timer = clock.setTimeout(
+        () => fail({ ok: false, reason: "timeout", dial: false, reset: false }),
+        deps.upstreamTimeoutMs,
+      );
+    });
+  });
+  request.once("upgrade", (res: IncomingMessage, backend: Socket, backendHead: Buffer) => {
+    // node:http's client let go of the socket: it has no error listener but this one from here on.
+    backend.on("error", () => backend.destroy());
+    if (settled) {
+      backend.destroy();
       return;
     }
-    done("ok");
     deps.stats.recordConnected(state);
-    const status = Number(all.toString("latin1", 9, 12));
-    tunnel(client, backend, all, end + HEAD_END.length, status, pick, deps);
-  };
-  backend.on("error", onError);
-  backend.on("data", onData);
-  backend.once("close", () => done("error"));
-  backend.once("connect", () => {
-    connected = true;
-    deps.clock.clearTimeout(timer);
-    // The backend now has upstreamTimeoutMs to answer the handshake.
-    timer = deps.clock.setTimeout(() => done("head-timeout"), deps.upstreamTimeoutMs);
-    backend.write(requestHead);
-    if (clientHead.length > 0) backend.write(clientHead);
+    end({ ok: true, status: 101 });
+    tunnel(client, clientHead, backend, backendHead, res, pick, deps);
   });
+  request.once("response", (res: IncomingMessage) => {
+    res.on("error", () => client.destroy());
+    if (settled) {
+      res.destroy();
+      return;
+    }
+    deps.stats.recordConnected(state);
+    end({ ok: true, status: res.statusCode ?? 502 });
+    deps.metrics.countStatus(res.statusCode ?? 502);
+    relay(client, res, deps);
+  });
+  request.end();
 }
 
-/** Pipes client and backend both ways; a 101 to a WebSocket tracks frames for the drain's close 1001. */
+/** A non-101 answer to an upgrade: sent as an ordinary response that ends the connection. */
+function relay(client: Socket, res: IncomingMessage, deps: UpgradeDeps): void {
+  const status = res.statusCode ?? 502;
+  const raw = res.rawHeaders.map((text) => Buffer.from(text, "latin1"));
+  client.write(
+    `HTTP/1.1 ${status} ${res.statusMessage ?? ""}\r\n${joinHeaders(responseHeaders(raw))}connection: close\r\n\r\n`,
+  );
+  // The body is delimited by the close (its Transfer-Encoding was hop-by-hop and is decoded).
+  res.pipe(client, { end: false });
+  res.once("end", () => closeAfterAnswer(client, deps));
+  client.once("close", () => res.destroy());
+}
+
+/** Pipes client and backend both ways (back-pressure, idle timeout); frames tracked for close 1001. */
 function tunnel(
   client: Socket,
+  clientHead: Buffer,
   backend: Socket,
-  first: Buffer,
-  headEnd: number,
-  status: number,
+  backendHead: Buffer,
+  res: IncomingMessage,
   pick: Pick,
   deps: UpgradeDeps,
 ): void {
@@ -146,43 +219,7 @@ function tunnel(
   state.inFlight += 1;
   state.requests += 1;
   state.totalRequests += 1;
-  deps.metrics.countStatus(status);
-  const frames = status === 101 ? new FrameBoundaries() : undefined;
-  let closing = false;
-  let stopped = false;
-  const toClient = (chunk: Buffer, start: number): void => {
-    if (stopped) return;
-    if (frames === undefined || !closing) {
-      frames?.feed(chunk, start);
-      client.write(start === 0 ? chunk : chunk.subarray(start));
-      return;
-    }
-    const stop = frames.atBoundary ? start : frames.feed(chunk, start, true);
-    if (stop > start) client.write(chunk.subarray(start, stop));
-    if (frames.atBoundary) sendClose();
-  };
-  const sendClose = (): void => {
-    stopped = true;
-    client.write(CLOSE_GOING_AWAY);
-  };
-  const tunnelHandle: Tunnel = {
-    closeGracefully() {
-      closing = true;
-      if (frames === undefined) {
-        client.end();
-        backend.end();
-      } else if (frames.atBoundary) sendClose();
-    },
-    destroy() {
-      client.destroy();
-      backend.destroy();
-    },
-  };
-  deps.connections.setTunnel(client, tunnelHandle);
-  client.write(first.subarray(0, headEnd));
-  if (headEnd < first.length) toClient(first, headEnd);
-  backend.on("data", (chunk: Buffer) => toClient(chunk, 0));
-  client.pipe(backend);
+  deps.metrics.countStatus(101);
   let finished = false;
   const finish = (): void => {
     if (finished) return;
@@ -191,11 +228,53 @@ function tunnel(
     client.destroy();
     backend.destroy();
   };
-  backend.on("end", () => client.end());
   backend.on("close", finish);
   client.on("close", finish);
   backend.on("error", finish);
   client.on("error", finish);
+  if (client.destroyed) {
+    finish();
+    return;
+  }
+  const frames = new FrameBoundaries();
+  let closing = false;
+  let stopped = false;
+  const sendClose = (): void => {
+    stopped = true;
+    client.write(CLOSE_GOING_AWAY);
+  };
+  /** Writes the backend's bytes from `start`; false when the client's buffer is full. */
+  const toClient = (chunk: Buffer, start: number): boolean => {
+    if (stopped) return true;
+    if (!closing) {
+      frames.feed(chunk, start);
+      return client.write(start === 0 ? chunk : chunk.subarray(start));
+    }
+    const stop = frames.atBoundary ? start : frames.feed(chunk, start, true);
+    const ok = stop > start ? client.write(chunk.subarray(start, stop)) : true;
+    if (frames.atBoundary) sendClose();
+    return ok;
+  };
+  const tunnelHandle: Tunnel = {
+    closeGracefully() {
+      closing = true;
+      if (frames.atBoundary) sendClose();
+    },
+    destroy: finish,
+  };
+  deps.connections.setTunnel(client, tunnelHandle);
+  client.write(
+    `HTTP/1.1 101 ${res.statusMessage ?? "Switching Protocols"}\r\n${joinHeaders(res.rawHeaders)}\r\n`,
+  );
+  if (backendHead.length > 0) toClient(backendHead, 0);
+  if (clientHead.length > 0) backend.write(clientHead);
+  backend.on("data", (chunk: Buffer) => {
+    if (!toClient(chunk, 0)) backend.pause();
+  });
+  client.on("drain", () => backend.resume());
+  backend.on("end", () => client.end());
+  client.pipe(backend);
+  client.setTimeout(deps.tunnelIdleTimeoutMs, finish);
 }
 
 /** `host:port` or `[v6]:port` -> parts for net.connect. */

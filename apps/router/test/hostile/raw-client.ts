@@ -51,7 +51,9 @@ export class RawClient {
   }
 
   write(text: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.socket.write(text, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.socket.write(text, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   /** Sends a TCP RST (not a FIN): what a crashing client or a hostile one does. */
@@ -63,8 +65,10 @@ export class RawClient {
   async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this.received)) {
-      if (this.socket.destroyed) throw new Error(`closed before ${pattern}; got ${JSON.stringify(this.received)}`);
-      if (Date.now() > deadline) throw new Error(`no ${pattern} in time; got ${JSON.stringify(this.received)}`);
+      if (this.socket.destroyed)
+        throw new Error(`closed before ${pattern}; got ${JSON.stringify(this.received)}`);
+      if (Date.now() > deadline)
+        throw new Error(`no ${pattern} in time; got ${JSON.stringify(this.received)}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return this.received;
