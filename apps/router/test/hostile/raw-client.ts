@@ -88,3 +88,43 @@ export const WEBSOCKET_UPGRADE = [
 ];
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The suite's figures: hostile connections tried, healthy requests sent and lost (anything but
+ * the expected answer). `report` prints them in one log line for the README.
+ */
+export class Figures {
+  healthySent = 0;
+  healthyLost = 0;
+  private readonly lost: string[] = [];
+
+  constructor(private readonly clients: () => RawClients | undefined) {}
+
+  /** Sends one healthy request through `send`; counts it lost unless `ok` holds for its status. */
+  async healthy(
+    send: () => Promise<number>,
+    ok: (status: number) => boolean = (s) => s === 200,
+  ): Promise<number> {
+    this.healthySent += 1;
+    const status = await send().catch((err: unknown) => {
+      this.lost.push(String(err));
+      return 0;
+    });
+    if (!ok(status)) {
+      this.healthyLost += 1;
+      this.lost.push(`status ${status}`);
+    }
+    return status;
+  }
+
+  get lostReasons(): readonly string[] {
+    return this.lost;
+  }
+
+  report(suite: string): void {
+    const tried = this.clients()?.opened ?? 0;
+    console.log(
+      `hostile figures [${suite}]: connections tried ${tried}, healthy requests ${this.healthySent}, lost ${this.healthyLost}`,
+    );
+  }
+}
