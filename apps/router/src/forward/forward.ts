@@ -3,11 +3,13 @@
 // not promises: this runs once per request and every allocation counts (bench/proxy).
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { BackendState, BackendStats } from "../backend-stats.js";
 import type { ClientConnection, Connections, InFlight } from "../connections.js";
 import type { FilterRequest } from "../filters/filter.js";
 import type { Pick } from "../pick.js";
 import type { RoutedEndpoint } from "../table/table-store.js";
+import { BODY_TOO_LARGE, limitBody } from "./body-limit.js";
 import { responseHeaders } from "./headers.js";
 import type { BackendPools, PoolHandler } from "./pools.js";
 
@@ -52,7 +54,6 @@ export interface AttemptListener {
 }
 
 const CLIENT_CLOSED = Object.assign(new Error("client closed the connection"), { code: "SB_CLIENT_CLOSED" });
-const BODY_TOO_LARGE = Object.assign(new Error("request body too large"), { code: "SB_BODY_TOO_LARGE" });
 const OK_RESULTS = new Map<number, ForwardResult>();
 
 /** Dial failures: nothing reached the backend, another backend may take the request. */
@@ -83,9 +84,18 @@ export function forwardOnce(
   deps.pools.dispatch(
     backend.id,
     backend.address,
-    { path: out.path, method: out.method, headers: out.headers, body: out.hasBody ? out.req : null },
+    { path: out.path, method: out.method, headers: out.headers, body: bodyOf(out, deps.maxBodyBytes) },
     exchange,
   );
+}
+
+/**
+ * What undici reads: nothing, the client's stream, or (with a limit) that stream counted.
+ * undici dispatches async iterables (lib/dispatcher/client-h1.js writeIterable); its types omit them.
+ */
+function bodyOf(out: OutgoingRequest, maxBodyBytes: number): Readable | null {
+  if (!out.hasBody) return null;
+  return maxBodyBytes === 0 ? out.req : (limitBody(out.req, maxBodyBytes) as unknown as Readable);
 }
 
 /**
@@ -101,7 +111,6 @@ class Exchange implements PoolHandler, InFlight {
   private started = false;
   private settled = false;
   private statusCode = 0;
-  private bodyBytes = 0;
 
   constructor(
     private readonly out: OutgoingRequest,
@@ -121,17 +130,6 @@ class Exchange implements PoolHandler, InFlight {
 
   busy(): void {
     this.settle({ ok: false, reason: "backend-busy", dial: false, reset: false });
-  }
-
-  /**
-   * Counts a chunked body as it goes (a declared Content-Length was checked before routing).
-   * undici 7 passes the chunk (lib/core/request.js), its types say a size: both are counted right.
-   */
-  onBodySent(chunk: Buffer | number): void {
-    const max = this.deps.maxBodyBytes;
-    if (max === 0) return;
-    this.bodyBytes += typeof chunk === "number" ? chunk : chunk.length;
-    if (this.bodyBytes > max) this.abort?.(BODY_TOO_LARGE);
   }
 
   /** The whole body is with the backend: waiting for its answer is the upstream timeout's business. */

@@ -2,6 +2,7 @@
 // request every time (one reset WebSocket upgrade used to end the process with ECONNRESET).
 
 import type { Duplex } from "node:stream";
+import { waitUntil } from "@signalbox/bus/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { backendOf, endpoint, get } from "../harness.js";
@@ -74,6 +75,33 @@ describe("resets at every stage", () => {
     });
     expect(figures.lostReasons).toEqual([]);
     expect((await get(suite.router.url, "plain.test", { path: "/big" })).body.length).toBe(4 * 1024 * 1024);
+  });
+
+  it("aborts the backend exchange of every pipelined request when their client goes", async () => {
+    const started: string[] = [];
+    const aborted: string[] = [];
+    const backend = await suite.backend("thinker", (req, res) => {
+      started.push(req.url ?? "");
+      res.on("close", () => {
+        if (!res.writableFinished) aborted.push(req.url ?? "");
+      });
+      setTimeout(() => res.end("late"), 5000).unref();
+    });
+    await suite.publish(
+      [
+        endpoint("plain.test", [{ selector: "role=plain" }]),
+        endpoint("think.test", [{ selector: "role=think" }]),
+      ],
+      [backendOf(await suite.backend("plain3"), { role: "plain" }), backendOf(backend, { role: "think" })],
+    );
+    clients ??= new RawClients(Number(new URL(suite.router.url).port));
+    const client = await clients.open();
+    await client.write(["/a", "/b", "/c"].map((path) => head("GET", path, "think.test")).join(""));
+    await waitUntil(() => started.length === 3, "three pipelined requests at the backend", 5000);
+    client.reset();
+    await waitUntil(() => aborted.length === 3, "three backend exchanges aborted", 5000);
+    expect(aborted.sort()).toEqual(["/a", "/b", "/c"]);
+    await figures.healthy(async () => (await get(suite.router.url, "plain.test")).status);
   });
 
   it("survives resets at every stage of a WebSocket upgrade", async () => {
