@@ -39,6 +39,8 @@ const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
 /** Routes an upgrade like a request, then tunnels it; dial failures retry as requests do. */
 export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer, deps: UpgradeDeps): void {
+  // A socket already gone would never emit the 'close' that gives its tunnel slot back.
+  if (client.destroyed) return;
   // Bytes after the head wait in the socket (and TCP's window) until the backend said 101.
   client.pause();
   if (!isWebSocketUpgrade(req.method, req.rawHeaders)) {
