@@ -73,17 +73,19 @@ export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer
     connections.tunnels -= 1;
   });
   const attempt: Attempt = (out, pick, listener) => dialUpgrade(out, pick, client, head, deps, listener);
-  forwardWithRetries(routed.out, routed.pick, routed.picker, deps, attempt, upgradeDone, { client, deps });
+  const context: UpgradeContext = { client, deps, requestId: routed.out.requestId };
+  forwardWithRetries(routed.out, routed.pick, routed.picker, deps, attempt, upgradeDone, context);
 }
 
 interface UpgradeContext {
   client: Socket;
   deps: UpgradeDeps;
+  requestId: string;
 }
 
-const upgradeDone: ForwardDone<UpgradeContext> = ({ client, deps }, result, pick) => {
+const upgradeDone: ForwardDone<UpgradeContext> = ({ client, deps, requestId }, result, pick) => {
   if (result.ok || result.reason === "client-closed") return;
-  deps.logger.warn({ reason: result.reason, backend: pick.backend.id }, "upgrade failed");
+  deps.logger.warn({ requestId, reason: result.reason, backend: pick.backend.id }, "upgrade failed");
   refuse(client, result.reason, deps);
 };
 
