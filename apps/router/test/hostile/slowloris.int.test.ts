@@ -47,7 +47,7 @@ describe("slowloris", () => {
     await dribble;
     expect(figures.lostReasons).toEqual([]);
     expect(figures.healthySent).toBeGreaterThan(10);
-    expect(Math.max(...slowest)).toBeLessThan(1000);
+    expect(Math.max(...slowest)).toBeLessThan(2000);
     expect(cutAfter).toBeGreaterThanOrEqual(HEADER_TIMEOUT_MS);
     expect(cutAfter).toBeLessThan(HEADER_TIMEOUT_MS + 5000);
     const answered = dribblers.filter((client) => client?.received.startsWith("HTTP/1.1 408 ")).length;
