@@ -78,6 +78,14 @@ export class RouterMetrics {
         this.set(sources.connections.size);
       },
     });
+    new Gauge({
+      name: "signalbox_router_tunnels",
+      help: "WebSocket upgrades being dialled or tunnelled (ROUTER_MAX_TUNNELS caps them)",
+      registers,
+      collect() {
+        this.set(sources.connections.tunnels);
+      },
+    });
     const eachBackend = (set: (id: string, value: number) => void, read: (s: BackendState) => number) => {
       for (const state of sources.stats.all()) set(state.id, read(state));
     };

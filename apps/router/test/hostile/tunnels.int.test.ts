@@ -3,6 +3,7 @@
 // back the backend instead of filling the router's memory.
 
 import { waitUntil } from "@signalbox/bus/testing";
+import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { backendOf, endpoint, get } from "../harness.js";
@@ -34,6 +35,11 @@ function open(path = "/"): Promise<WebSocket> {
   });
 }
 
+async function tunnelGauge(): Promise<number> {
+  const text = await (await request(`${suite.router.admin}/metrics`)).body.text();
+  return Number(/^signalbox_router_tunnels (\d+)$/m.exec(text)?.[1]);
+}
+
 const closed = (ws: WebSocket) => new Promise<void>((resolve) => ws.once("close", () => resolve()));
 
 describe("tunnel limits", () => {
@@ -59,6 +65,7 @@ describe("tunnel limits", () => {
 
     const three = await Promise.all([open(), open(), open()]);
     await expect(open()).rejects.toThrow("status 503");
+    expect(await tunnelGauge()).toBe(3);
     await figures.healthy(async () => (await get(suite.router.url, "ws.test")).status);
     // Idle: none of the three speaks, so all are closed once the idle timeout passed.
     const t0 = Date.now();
@@ -66,6 +73,8 @@ describe("tunnel limits", () => {
     const idleAfter = Date.now() - t0;
     expect(idleAfter).toBeGreaterThanOrEqual(IDLE_MS - 200);
     expect(idleAfter).toBeLessThan(IDLE_MS + 3000);
+    // Every slot came back: the refused one's and the idle ones'.
+    await waitUntil(async () => (await tunnelGauge()) === 0, "tunnel gauge back to 0", 5000);
 
     // A tunnel that talks stays open past the idle timeout, and the cap has room again.
     const talker = await open();
@@ -93,6 +102,7 @@ describe("tunnel limits", () => {
     // It did not read for a while, but it reads now: the tunnel carries the rest.
     await reader.waitFor(/^HTTP\/1\.1 101/);
     reader.reset();
+    await waitUntil(async () => (await tunnelGauge()) === 0, "tunnel gauge back to 0", 5000);
     expect(figures.lostReasons).toEqual([]);
   });
 });
