@@ -130,6 +130,17 @@ describe("resets at every stage", () => {
         backendOf({ id: "ws-after-dead", address: ws.address }, { role: "dial" }),
       ],
     );
+    // Refused (no endpoint, and a non-WebSocket token), reset as the answer goes out.
+    await resetsAt(async (c) => {
+      const client = await c.open();
+      await client.write(head("GET", "/", "nowhere.test", WEBSOCKET_UPGRADE));
+      client.reset();
+    });
+    await resetsAt(async (c) => {
+      const client = await c.open();
+      await client.write(head("GET", "/", "ws.test", ["connection: upgrade", "upgrade: h2c"]));
+      client.reset();
+    });
     // Right after the head, before the router even dialled.
     await resetsAt(async (c) => {
       const client = await c.open();
