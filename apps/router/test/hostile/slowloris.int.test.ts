@@ -1,5 +1,6 @@
 // Slowloris: hundreds of connections dribbling their headers one byte at a time. Healthy requests
-// keep answering meanwhile, and every dribbler is cut once ROUTER_HEADER_TIMEOUT_MS is over.
+// keep answering meanwhile, and every dribbler (and every connection that sends nothing) is cut
+// once ROUTER_HEADER_TIMEOUT_MS is over.
 
 import { afterAll, describe, expect, it } from "vitest";
 import { backendOf, endpoint, get } from "../harness.js";
@@ -8,6 +9,7 @@ import { Figures, RawClients, sleep } from "./raw-client.js";
 
 const HEADER_TIMEOUT_MS = 1000;
 const DRIBBLERS = 300;
+const SILENT = 50;
 const suite = useRouterSuite({ ROUTER_HEADER_TIMEOUT_MS: String(HEADER_TIMEOUT_MS) });
 let clients: RawClients | undefined;
 const figures = new Figures(() => clients);
@@ -23,6 +25,8 @@ describe("slowloris", () => {
     clients = new RawClients(Number(new URL(suite.router.url).port));
     const started = Date.now();
     const dribblers = await Promise.all(Array.from({ length: DRIBBLERS }, () => clients?.open()));
+    // And some that connect and never send a byte.
+    const silent = await Promise.all(Array.from({ length: SILENT }, () => clients?.open()));
     let dribbling = true;
     const dribble = (async () => {
       const text = "GET / HTTP/1.1\r\nhost: web.test\r\nx-slow: ".split("");
@@ -41,7 +45,7 @@ describe("slowloris", () => {
       await sleep(20);
     }
     // Every dribbler is cut once the header timeout passed (the check runs every second).
-    await Promise.all(dribblers.map((client) => client?.closed));
+    await Promise.all([...dribblers, ...silent].map((client) => client?.closed));
     const cutAfter = Date.now() - started;
     dribbling = false;
     await dribble;
