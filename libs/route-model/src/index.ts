@@ -13,6 +13,8 @@ export { parseFilterSpec } from "./model/filter.js";
 export { parseRoute } from "./model/route.js";
 export { parseRouteTable } from "./model/route-table.js";
 export * from "./model/types.js";
+export { CidrSet } from "./net/cidr.js";
+export { canonicalIp, clientNetworkKey, parseIp } from "./net/ip.js";
 export { createEndpointIndex, type EndpointIndex } from "./pattern/endpoint-index.js";
 export {
   formatPattern,
@@ -21,6 +23,10 @@ export {
   type ParsedPattern,
   parsePattern,
 } from "./pattern/parse.js";
+export { type ProxyHeader, ProxyProtocolError, parseProxyHeader } from "./proxy-protocol/parse.js";
+export { parseRequestHost, type RequestHost } from "./request/host.js";
+export { type NormalizedRequest, normalizeRequest } from "./request/normalize.js";
+export { normalizePath } from "./request/path.js";
 export { matchesSelector } from "./selector/match.js";
 export { parseSelector, type Requirement, type RequirementOp, type Selector } from "./selector/parse.js";
 export {

@@ -7,11 +7,29 @@ const FILTER_TYPES = ["strip-prefix", "request-headers", "response-headers", "re
 const REDIRECT_STATUSES = [301, 302, 307, 308] as const;
 /** RFC 9110 token: the characters a header name may use. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+/** RFC 9110 5.5 field-value: visible characters, obs-text, inner spaces and tabs; no CR, LF, NUL or controls. */
+const HEADER_VALUE = /^([\x21-\x7e\x80-\xff]([\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+/**
+ * Names a filter may not touch: hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and
+ * the router sets them itself, and Content-Length frames the body.
+ */
+const RESERVED_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+]);
 
 /**
  * Validates one FilterSpec by its `type`: strip-prefix `prefix` starts with `/`; header filters
- * take `set` (valid header names, values without CR/LF) and `remove` (header names);
+ * take `set` (RFC 9110 token names, field-values) and `remove` (token names), neither naming a
+ * hop-by-hop header or Content-Length;
  * redirect-https `status` is 301, 302, 307 or 308; rate-limit needs `ratePerSecond` > 0 and an
  * integer `burst` >= 1. Unknown fields are dropped. Throws ValidationError naming the field.
  */
@@ -72,9 +90,13 @@ export function parseFilterSpec(x: unknown, at = ""): FilterSpec {
 function readHeaderSet(x: unknown, at: string): Record<string, string> {
   const set = readStringMap(x, at);
   for (const [name, value] of Object.entries(set)) {
-    if (!HEADER_NAME.test(name)) throw new ValidationError(at, name, "has a key that is not a header name");
-    if (HEADER_VALUE_FORBIDDEN.test(value)) {
-      throw new ValidationError(fieldPath(at, name), value, "contains CR, LF or NUL");
+    checkHeaderName(name, at);
+    if (!HEADER_VALUE.test(value)) {
+      throw new ValidationError(
+        fieldPath(at, name),
+        value,
+        "is not a header value (visible characters and inner spaces only: no CR, LF, NUL or controls)",
+      );
     }
   }
   return set;
@@ -82,9 +104,20 @@ function readHeaderSet(x: unknown, at: string): Record<string, string> {
 
 function readHeaderNames(x: unknown, at: string): string[] {
   return readArray(x, at).map((name, i) => {
-    if (typeof name !== "string" || !HEADER_NAME.test(name)) {
+    if (typeof name !== "string")
       throw new ValidationError(fieldPath(at, `[${i}]`), name, "is not a header name");
-    }
+    checkHeaderName(name, fieldPath(at, `[${i}]`));
     return name;
   });
+}
+
+function checkHeaderName(name: string, at: string): void {
+  if (!HEADER_NAME.test(name)) throw new ValidationError(at, name, "is not a header name (RFC 9110 token)");
+  if (RESERVED_HEADERS.has(name.toLowerCase())) {
+    throw new ValidationError(
+      at,
+      name,
+      "is a hop-by-hop header (or Content-Length), which filters may not change",
+    );
+  }
 }
