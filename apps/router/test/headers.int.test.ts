@@ -105,7 +105,8 @@ describe("router headers", () => {
     expect(h["proxy-authorization"]).toBeUndefined();
     expect(h.upgrade).toBeUndefined();
     expect(h.te).toBe("trailers");
-    expect(h["x-forwarded-for"]).toBe("203.0.113.7, 127.0.0.1");
+    // The router trusts no proxy here: the client's own X-Forwarded-For is replaced, not extended.
+    expect(h["x-forwarded-for"]).toBe("127.0.0.1");
     expect(h["x-forwarded-host"]).toBe("echo.test:8080");
     expect(h["x-forwarded-proto"]).toBe("http");
     expect(h.forwarded).toBe('for=127.0.0.1;host="echo.test:8080";proto=http');
