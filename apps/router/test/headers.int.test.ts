@@ -6,7 +6,7 @@ import { type AddressInfo, connect } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { backendOf, endpoint, get, type TestBackend } from "./harness.js";
+import { backendOf, endpoint, get, rawRequest, type TestBackend } from "./harness.js";
 import { useRouterSuite } from "./router-suite.js";
 
 const suite = useRouterSuite({ ROUTER_LISTEN: "127.0.0.1:0,[::1]:0" });
@@ -68,22 +68,6 @@ afterAll(async () => {
   special.closeAllConnections();
   await new Promise((resolve) => special.close(resolve));
 });
-
-/** Sends a raw request head (so hop-by-hop headers go out exactly as written) and returns the reply. */
-function rawRequest(port: number, head: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () => socket.write(head));
-    let data = "";
-    socket.on("data", (chunk) => {
-      data += chunk;
-      const end = data.indexOf("\r\n\r\n");
-      const length = /content-length: (\d+)/i.exec(data)?.[1];
-      if (end >= 0 && length !== undefined && data.length >= end + 4 + Number(length)) socket.end();
-    });
-    socket.on("close", () => resolve(data));
-    socket.on("error", reject);
-  });
-}
 
 describe("router headers", () => {
   it("drops the client's hop-by-hop headers and sets the forwarding headers", async () => {

@@ -150,7 +150,11 @@ describe("readNatsEnv", () => {
 describe("readCidrSet", () => {
   it("reads a CIDR list; unset and blank are the empty set", () => {
     const set = readCidrSet({ TRUSTED: "10.0.0.0/8, ::1" }, "TRUSTED");
-    expect([set.contains("10.2.3.4"), set.contains("::1"), set.contains("11.0.0.1")]).toEqual([true, true, false]);
+    expect([set.contains("10.2.3.4"), set.contains("::1"), set.contains("11.0.0.1")]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(readCidrSet({}, "TRUSTED").empty).toBe(true);
     expect(readCidrSet({ TRUSTED: " " }, "TRUSTED").empty).toBe(true);
   });

@@ -63,7 +63,11 @@ export function readCidrSet(env: Env, name: string): CidrSet {
     return CidrSet.parse(raw ?? "", name);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    throw new ConfigError(name, raw, `has ${JSON.stringify(err.value)}, not an IPv4 or IPv6 address or CIDR range`);
+    throw new ConfigError(
+      name,
+      raw,
+      `has ${JSON.stringify(err.value)}, not an IPv4 or IPv6 address or CIDR range`,
+    );
   }
 }
 

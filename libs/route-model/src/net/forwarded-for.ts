@@ -11,7 +11,11 @@ import { canonicalIp, parseIp } from "./ip.js";
  * at the trusted hop right of it, as does reaching the left end (every hop trusted).
  * `peer` is canonical (see canonicalIp); the result is too.
  */
-export function clientFromForwardedFor(forwardedFor: string | undefined, peer: string, trusted: CidrSet): string {
+export function clientFromForwardedFor(
+  forwardedFor: string | undefined,
+  peer: string,
+  trusted: CidrSet,
+): string {
   if (forwardedFor === undefined || !trusted.contains(peer)) return peer;
   const entries = forwardedFor.split(",");
   let client = peer;
