@@ -7,6 +7,7 @@ import type { Connections } from "./connections.js";
 import type { FilterOutcome } from "./filters/filter.js";
 import type { ForwardResult, OutgoingRequest } from "./forward/forward.js";
 import { type ForwardDone, forwardWithRetries, type RetryDeps } from "./forward/retry.js";
+import { logPath } from "./log-path.js";
 import type { RouterMetrics } from "./metrics.js";
 import type { Pick } from "./pick.js";
 import { type ErrorReason, respondError, statusOf } from "./respond-error.js";
@@ -40,7 +41,7 @@ function handleRequest(
     if (routed.kind === "refused") answerError(res, routed.reason, routed.requestId, deps);
     else answerFilter(res, routed.outcome, routed.requestId, deps);
   } catch (err) {
-    deps.logger.error({ err, url: req.url }, "request handler failed");
+    deps.logger.error({ err, path: logPath(req.url) }, "request handler failed");
     res.destroy();
   }
   deps.connections.requestFinished(req.socket);
@@ -61,8 +62,9 @@ function answerForwarded(out: OutgoingRequest, result: ForwardResult, pick: Pick
       {
         requestId: out.requestId,
         reason: result.reason,
-        url: out.req.url,
+        path: logPath(out.path),
         host: out.host,
+        client: out.clientIp,
         backend: pick.backend.id,
       },
       "request failed",

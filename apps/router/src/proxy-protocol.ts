@@ -38,7 +38,10 @@ function readProxyHeader(socket: Socket, opts: ProxyProtocolOptions, handOver: (
   };
   const onError = () => socket.destroy();
   socket.on("error", onError);
-  if (!opts.trusted.contains(peer)) return refuse("peer is not in ROUTER_TRUSTED_PROXIES");
+  if (!opts.trusted.contains(peer)) {
+    refuse("peer is not in ROUTER_TRUSTED_PROXIES");
+    return;
+  }
   let received: Buffer = Buffer.alloc(0);
   const timer = setTimeout(() => refuse("no complete PROXY header in time"), opts.timeoutMs);
   const stop = () => {
@@ -54,7 +57,8 @@ function readProxyHeader(socket: Socket, opts: ProxyProtocolOptions, handOver: (
       header = parseProxyHeader(received);
     } catch (err) {
       stop();
-      return refuse(err instanceof ProxyProtocolError ? err.message : String(err));
+      refuse(err instanceof ProxyProtocolError ? err.message : String(err));
+      return;
     }
     if (header.kind === "incomplete") return;
     stop();

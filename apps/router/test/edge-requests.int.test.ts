@@ -4,7 +4,7 @@
 // Three routers share one table: `open` trusts nobody, `behindProxy` trusts loopback and has a
 // PROXY listener, `strangerProxy` has a PROXY listener but trusts only 192.0.2.0/24.
 
-import { waitUntil } from "@signalbox/bus/testing";
+import { findFreePorts, waitUntil } from "@signalbox/bus/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backendOf, endpoint, rawRequest, type TestBackend, type TestRouter } from "./harness.js";
 import { useRouterSuite } from "./router-suite.js";
@@ -18,6 +18,7 @@ let admin: TestBackend;
 beforeAll(async () => {
   site = await suite.backend("site");
   admin = await suite.backend("admin");
+  const [closedPort] = await findFreePorts(1);
   behindProxy = await suite.harness.startRouter({
     ROUTER_TRUSTED_PROXIES: "127.0.0.1/32",
     ROUTER_PROXY_PROTOCOL_LISTEN: "127.0.0.1:0",
@@ -34,11 +35,16 @@ beforeAll(async () => {
       endpoint("dots.test/public", [{ selector: "role=site" }]),
       endpoint("dots.test/admin", [{ selector: "role=admin" }]),
       endpoint("secure.test", [{ selector: "role=site" }], { filters: [{ type: "redirect-https" }] }),
+      endpoint("dead.test", [{ selector: "role=dead" }]),
       endpoint("limited.test", [{ selector: "role=site" }], {
         filters: [{ type: "rate-limit", ratePerSecond: 0.001, burst: 1 }],
       }),
     ],
-    [backendOf(site, { role: "site" }), backendOf(admin, { role: "admin" })],
+    [
+      backendOf(site, { role: "site" }),
+      backendOf(admin, { role: "admin" }),
+      backendOf({ id: "dead", address: `127.0.0.1:${closedPort}` }, { role: "dead" }),
+    ],
   );
   await waitUntil(
     () => behindProxy.tableVersion() === version && strangerProxy.tableVersion() === version,
@@ -191,6 +197,16 @@ describe("forwarding headers", () => {
     expect(h["x-request-id"]).toBe("req-7");
     expect(h["x-forwarded-for"]).toBe("127.0.0.1");
     expect(h["x-real-ip"]).toBe("127.0.0.1");
+  });
+});
+
+describe("logs", () => {
+  it("name a failed request's path but never its query string", async () => {
+    const reply = await send(portOf(suite.router), "GET /login?token=s3cret HTTP/1.1", "Host: dead.test");
+    expect(reply.status).toBe(502);
+    const failed = suite.router.logs.find("request failed");
+    expect(failed.at(-1)?.path).toBe("/login");
+    expect(JSON.stringify(suite.router.logs.lines)).not.toContain("s3cret");
   });
 });
 
