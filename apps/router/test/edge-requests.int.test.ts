@@ -5,6 +5,7 @@
 // PROXY listener, `strangerProxy` has a PROXY listener but trusts only 192.0.2.0/24.
 
 import { findFreePorts, waitUntil } from "@signalbox/bus/testing";
+import { request } from "undici";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backendOf, endpoint, rawRequest, type TestBackend, type TestRouter } from "./harness.js";
 import { useRouterSuite } from "./router-suite.js";
@@ -36,6 +37,9 @@ beforeAll(async () => {
       endpoint("dots.test/admin", [{ selector: "role=admin" }]),
       endpoint("secure.test", [{ selector: "role=site" }], { filters: [{ type: "redirect-https" }] }),
       endpoint("dead.test", [{ selector: "role=dead" }]),
+      endpoint("badfilter.test", [{ selector: "role=site" }], {
+        filters: [{ type: "request-headers", set: { Connection: "close" } }],
+      }),
       endpoint("limited.test", [{ selector: "role=site" }], {
         filters: [{ type: "rate-limit", ratePerSecond: 0.001, burst: 1 }],
       }),
@@ -200,6 +204,23 @@ describe("forwarding headers", () => {
   });
 });
 
+describe("filters", () => {
+  it("leaves out an endpoint whose filter would fail every request, with a table warning naming it", async () => {
+    const reply = await send(portOf(suite.router), "GET / HTTP/1.1", "Host: badfilter.test");
+    expect(reply.status).toBe(404);
+    const routes = (await (await request(`${suite.router.admin}/routes`)).body.json()) as {
+      warnings: unknown[];
+    };
+    expect(routes.warnings).toContainEqual(
+      expect.objectContaining({
+        kind: "invalid-endpoint",
+        pattern: "badfilter.test",
+        message: expect.stringContaining("filters[0].set"),
+      }),
+    );
+  });
+});
+
 describe("logs", () => {
   it("name a failed request's path but never its query string", async () => {
     const reply = await send(portOf(suite.router), "GET /login?token=s3cret HTTP/1.1", "Host: dead.test");
@@ -211,11 +232,11 @@ describe("logs", () => {
 });
 
 const V2_SIGNATURE = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
-const request = (host: string) => `GET /p HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+const requestHead = (host: string) => `GET /p HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
 
 describe("PROXY protocol", () => {
   it("takes a v1 header's source as the client", async () => {
-    const head = `PROXY TCP4 198.51.100.9 127.0.0.1 5555 80\r\n${request("a.test")}`;
+    const head = `PROXY TCP4 198.51.100.9 127.0.0.1 5555 80\r\n${requestHead("a.test")}`;
     const reply = parse(await rawRequest(proxyPortOf(behindProxy), head));
     expect(reply.status).toBe(200);
     expect(reply.seen?.headers["x-forwarded-for"]).toBe("198.51.100.9");
@@ -228,7 +249,7 @@ describe("PROXY protocol", () => {
     const block = [...source, ...destination, 0x15, 0xb3, 0x00, 0x50, 0x04, 0x00, 0x01, 0x00];
     const header = Buffer.from([...V2_SIGNATURE, 0x21, 0x21, 0x00, block.length, ...block]);
     const reply = parse(
-      await rawRequest(proxyPortOf(behindProxy), Buffer.concat([header, Buffer.from(request("a.test"))])),
+      await rawRequest(proxyPortOf(behindProxy), Buffer.concat([header, Buffer.from(requestHead("a.test"))])),
     );
     expect(reply.status).toBe(200);
     expect(reply.seen?.headers["x-forwarded-for"]).toBe("2001:db8::9");
@@ -238,14 +259,14 @@ describe("PROXY protocol", () => {
   it("keeps the socket's peer for a v2 LOCAL header (the proxy's own health check)", async () => {
     const header = Buffer.from([...V2_SIGNATURE, 0x20, 0x00, 0x00, 0x00]);
     const reply = parse(
-      await rawRequest(proxyPortOf(behindProxy), Buffer.concat([header, Buffer.from(request("a.test"))])),
+      await rawRequest(proxyPortOf(behindProxy), Buffer.concat([header, Buffer.from(requestHead("a.test"))])),
     );
     expect(reply.seen?.headers["x-forwarded-for"]).toBe("127.0.0.1");
   });
 
   it.each([
-    ["no header", request("a.test")],
-    ["a broken v1 header", `PROXY TCP4 198.51.100.9 nowhere 5555 80\r\n${request("a.test")}`],
+    ["no header", requestHead("a.test")],
+    ["a broken v1 header", `PROXY TCP4 198.51.100.9 nowhere 5555 80\r\n${requestHead("a.test")}`],
   ])("closes a connection with %s without a word", async (_what, head) => {
     const before = hits();
     expect(await rawRequest(proxyPortOf(behindProxy), head)).toBe("");
@@ -254,7 +275,7 @@ describe("PROXY protocol", () => {
 
   it("closes a connection from a peer that is not a trusted proxy", async () => {
     const before = hits();
-    const head = `PROXY TCP4 198.51.100.9 127.0.0.1 5555 80\r\n${request("a.test")}`;
+    const head = `PROXY TCP4 198.51.100.9 127.0.0.1 5555 80\r\n${requestHead("a.test")}`;
     expect(await rawRequest(proxyPortOf(strangerProxy), head)).toBe("");
     expect(hits()).toBe(before);
   });

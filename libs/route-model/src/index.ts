@@ -9,7 +9,7 @@ export {
 export { formatAddress, parseAddress } from "./model/address.js";
 export { parseBackend } from "./model/backend.js";
 export { parseEndpoint } from "./model/endpoint.js";
-export { parseFilterSpec } from "./model/filter.js";
+export { checkFilterHeaders, parseFilterSpec } from "./model/filter.js";
 export { parseRoute } from "./model/route.js";
 export { parseRouteTable } from "./model/route-table.js";
 export * from "./model/types.js";
