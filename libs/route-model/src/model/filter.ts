@@ -128,9 +128,8 @@ export function checkFilterHeaders(spec: FilterSpec, at = ""): void {
       );
     }
   }
-  (spec.remove ?? []).forEach((name, i) =>
-    checkHeaderName(name, fieldPath(fieldPath(at, "remove"), `[${i}]`)),
-  );
+  const removeAt = fieldPath(at, "remove");
+  for (const [i, name] of (spec.remove ?? []).entries()) checkHeaderName(name, fieldPath(removeAt, `[${i}]`));
 }
 
 function checkHeaderName(name: string, at: string): void {

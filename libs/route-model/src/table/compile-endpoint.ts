@@ -49,7 +49,7 @@ export function compileEndpointSlot(endpoint: Endpoint, deps: EndpointCompileDep
     pattern = parsePattern(endpoint.pattern);
     // A filter that would fail every request (a hop-by-hop name, a control character) leaves the
     // endpoint out with a warning naming the field, rather than 502s on each of its requests.
-    endpoint.filters.forEach((filter, i) => checkFilterHeaders(filter, `filters[${i}]`));
+    for (const [i, filter] of endpoint.filters.entries()) checkFilterHeaders(filter, `filters[${i}]`);
   } catch (error) {
     const invalid = [invalidEntryWarning("invalid-endpoint", endpoint.pattern, undefined, error)];
     return { endpoint, compiled: undefined, invalid, own: [] };
