@@ -1,6 +1,6 @@
 import { ConfigError } from "@signalbox/bus";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "./config.js";
+import { HELP, loadConfig } from "./config.js";
 
 describe("loadConfig", () => {
   it("has the contract's defaults", () => {
@@ -68,6 +68,11 @@ describe("loadConfig", () => {
     expect(config.trustedProxies.contains("10.1.1.1")).toBe(true);
     expect(config.trustedProxies.contains("192.168.0.1")).toBe(false);
     expect(config.proxyProtocolListen).toEqual([{ host: "127.0.0.1", port: 8443 }]);
+  });
+
+  it("lists the trusted-proxy and PROXY protocol variables in HELP", () => {
+    expect(HELP).toContain("ROUTER_TRUSTED_PROXIES");
+    expect(HELP).toContain("ROUTER_PROXY_PROTOCOL_LISTEN");
   });
 
   it("accepts :port for all interfaces", () => {

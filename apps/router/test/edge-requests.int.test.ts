@@ -23,6 +23,7 @@ beforeAll(async () => {
   behindProxy = await suite.harness.startRouter({
     ROUTER_TRUSTED_PROXIES: "127.0.0.1/32",
     ROUTER_PROXY_PROTOCOL_LISTEN: "127.0.0.1:0",
+    ROUTER_HEADER_TIMEOUT_MS: "1000",
   });
   strangerProxy = await suite.harness.startRouter({
     ROUTER_TRUSTED_PROXIES: "192.0.2.0/24",
@@ -271,6 +272,12 @@ describe("PROXY protocol", () => {
     const before = hits();
     expect(await rawRequest(proxyPortOf(behindProxy), head)).toBe("");
     expect(hits()).toBe(before);
+  });
+
+  it("closes a connection whose header does not complete within the header timeout", async () => {
+    const started = Date.now();
+    expect(await rawRequest(proxyPortOf(behindProxy), "PROXY TCP4 198.51.100.9 127.0")).toBe("");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
   it("closes a connection from a peer that is not a trusted proxy", async () => {
