@@ -1,4 +1,4 @@
-// Runs every benchmark in turn (matcher, proxy, propagation, scale) after the build that
+// Runs every benchmark in turn (matcher, proxy, propagation, scale, admin) after the build that
 // `npm run bench` does first, streaming each one's output and keeping a copy in
 // bench/results/latest.txt. Each bench prints ratios measured side by side in its own run.
 // One bench alone: `node bench/<name>/run.mjs` (see the comment at the top of each).
@@ -13,6 +13,7 @@ const benches = [
   { name: "proxy", args: [] },
   { name: "propagation", args: [] },
   { name: "scale", args: ["--expose-gc"] },
+  { name: "admin", args: [] },
 ];
 const only = process.argv.slice(2);
 const report = [`# Signalbox benchmarks, ${new Date().toISOString()}, node ${process.version}`];

@@ -6,6 +6,7 @@ import {
   type ApiRequest,
   connectNats,
   createApiCodecs,
+  redactUrlCredentials,
   subjects,
 } from "@signalbox/bus";
 import pino from "pino";
@@ -63,7 +64,7 @@ export async function connectBackplane(opts: BackplaneClientOptions = {}): Promi
     const servers = opts.servers ?? opts.env?.NATS_URL ?? "nats://127.0.0.1:4222";
     throw new OperationalError(
       "SB_NATS_UNREACHABLE",
-      `cannot reach NATS at ${String(servers)} within ${connectTimeoutMs} ms${lastProblem ? ` (${lastProblem})` : ""}; ` +
+      `cannot reach NATS at ${redactUrlCredentials(String(servers))} within ${connectTimeoutMs} ms${lastProblem ? ` (${lastProblem})` : ""}; ` +
         "check --nats or NATS_URL",
       { cause: error },
     );

@@ -1,6 +1,6 @@
 import { ConfigError } from "@signalbox/bus";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "./config.js";
+import { HELP, loadConfig } from "./config.js";
 
 describe("loadConfig", () => {
   it("has the contract's defaults", () => {
@@ -48,6 +48,8 @@ describe("loadConfig", () => {
     ["ROUTER_MAX_TUNNELS", "-5"],
     ["LOG_LEVEL", "loud"],
     ["ROUTER_ID", "a.b"],
+    ["ROUTER_TRUSTED_PROXIES", "10.0.0.0/8,proxy.test"],
+    ["ROUTER_PROXY_PROTOCOL_LISTEN", "127.0.0.1:8443"],
   ])("rejects %s=%s naming the variable and value", (variable, value) => {
     const error = (() => {
       try {
@@ -64,6 +66,27 @@ describe("loadConfig", () => {
 
   it("rejects bad NATS_* values at load time with the bus's ConfigError", () => {
     expect(() => loadConfig({ NATS_URL: "http://x" })).toThrow(/NATS_URL/);
+  });
+
+  it("trusts no proxy and has no PROXY protocol listener by default", () => {
+    const config = loadConfig({});
+    expect(config.trustedProxies.empty).toBe(true);
+    expect(config.proxyProtocolListen).toEqual([]);
+  });
+
+  it("reads trusted proxies and PROXY protocol listeners", () => {
+    const config = loadConfig({
+      ROUTER_TRUSTED_PROXIES: "10.0.0.0/8, ::1",
+      ROUTER_PROXY_PROTOCOL_LISTEN: "127.0.0.1:8443",
+    });
+    expect(config.trustedProxies.contains("10.1.1.1")).toBe(true);
+    expect(config.trustedProxies.contains("192.168.0.1")).toBe(false);
+    expect(config.proxyProtocolListen).toEqual([{ host: "127.0.0.1", port: 8443 }]);
+  });
+
+  it("lists the trusted-proxy and PROXY protocol variables in HELP", () => {
+    expect(HELP).toContain("ROUTER_TRUSTED_PROXIES");
+    expect(HELP).toContain("ROUTER_PROXY_PROTOCOL_LISTEN");
   });
 
   it("accepts :port for all interfaces", () => {

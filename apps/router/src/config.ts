@@ -3,9 +3,11 @@
 
 import { hostname } from "node:os";
 import { ConfigError, natsOptionsFromEnv } from "@signalbox/bus";
+import type { CidrSet } from "@signalbox/route-model";
 import {
   type Env,
   type ListenAddress,
+  readCidrSet,
   readInteger,
   readListenAddress,
   readListenAddresses,
@@ -16,6 +18,13 @@ import {
 export interface RouterConfig {
   /** ROUTER_LISTEN: one HTTP listener per entry. */
   listen: ListenAddress[];
+  /** ROUTER_PROXY_PROTOCOL_LISTEN: more listeners, whose connections start with a PROXY v1/v2 header. */
+  proxyProtocolListen: ListenAddress[];
+  /**
+   * ROUTER_TRUSTED_PROXIES: peers whose X-Forwarded-*, Forwarded and X-Real-IP are kept (and who
+   * may send PROXY headers); from any other peer they are replaced by what the router saw.
+   */
+  trustedProxies: CidrSet;
   /** ROUTER_ADMIN_LISTEN: /healthz, /readyz, /metrics, /routes, /explain. */
   adminListen: ListenAddress;
   /** Phase 1 of a drain: readiness 503 while the listeners still accept. */
@@ -74,6 +83,10 @@ export const HELP = `signalbox router: the HTTP data plane
 
 Environment:
   ROUTER_LISTEN              listeners, comma-separated host:port      (0.0.0.0:8080)
+  ROUTER_PROXY_PROTOCOL_LISTEN  more listeners whose connections start with a PROXY
+                             protocol v1/v2 header, comma-separated host:port  (unset)
+  ROUTER_TRUSTED_PROXIES     CIDR list of proxies whose forwarding headers and PROXY
+                             headers are believed; others' are replaced (unset: none)
   ROUTER_ADMIN_LISTEN        admin listener: /healthz /readyz /metrics /routes /explain?url=
                                                                        (127.0.0.1:9090)
   DRAIN_DELAY_MS             on SIGTERM, readiness 503 while still accepting       (5000)
@@ -114,8 +127,22 @@ export function loadConfig(env: Env): RouterConfig {
   natsOptionsFromEnv(natsEnv);
   const int = (name: string, fallback: number, min: number) =>
     readInteger(env, name, { default: fallback, min });
+  const trustedProxies = readCidrSet(env, "ROUTER_TRUSTED_PROXIES");
+  const proxyProtocolListen = env.ROUTER_PROXY_PROTOCOL_LISTEN?.trim()
+    ? readListenAddresses(env, "ROUTER_PROXY_PROTOCOL_LISTEN", "")
+    : [];
+  if (proxyProtocolListen.length > 0 && trustedProxies.empty) {
+    // Every connection would be closed: PROXY headers are believed from trusted peers only.
+    throw new ConfigError(
+      "ROUTER_PROXY_PROTOCOL_LISTEN",
+      env.ROUTER_PROXY_PROTOCOL_LISTEN,
+      "needs ROUTER_TRUSTED_PROXIES to name the proxies that connect to it",
+    );
+  }
   return {
     listen: readListenAddresses(env, "ROUTER_LISTEN", "0.0.0.0:8080"),
+    proxyProtocolListen,
+    trustedProxies,
     adminListen: readListenAddress(env, "ROUTER_ADMIN_LISTEN", "127.0.0.1:9090"),
     drainDelayMs: int("DRAIN_DELAY_MS", 5000, 0),
     drainTimeoutMs: int("DRAIN_TIMEOUT_MS", 30_000, 0),

@@ -13,6 +13,7 @@ import {
 } from "./forward/forward.js";
 import { findHeader } from "./forward/headers.js";
 import { type Attempt, type ForwardDone, forwardWithRetries, type RetryDeps } from "./forward/retry.js";
+import { logPath } from "./log-path.js";
 import type { RouterMetrics } from "./metrics.js";
 import type { Pick } from "./pick.js";
 import { type ErrorReason, respondError, statusOf } from "./respond-error.js";
@@ -72,7 +73,7 @@ function handleRequest(
       else answerFilter(res, routed.outcome, routed.requestId, deps);
     }
   } catch (err) {
-    deps.logger.error({ err, url: req.url }, "request handler failed");
+    deps.logger.error({ err, path: logPath(req.url) }, "request handler failed");
     res.destroy();
   }
   deps.connections.requestFinished(connection);
@@ -99,8 +100,9 @@ function answerForwarded(out: OutgoingRequest, result: ForwardResult, pick: Pick
       {
         requestId: out.requestId,
         reason: result.reason,
-        url: out.req.url,
+        path: logPath(out.path),
         host: out.host,
+        client: out.clientIp,
         backend: pick.backend.id,
       },
       "request failed",

@@ -36,6 +36,8 @@ export interface RouterDeps {
 export interface RunningRouter {
   /** One per ROUTER_LISTEN entry, in order (the real port when 0 was asked). */
   addresses: AddressInfo[];
+  /** One per ROUTER_PROXY_PROTOCOL_LISTEN entry, in order. */
+  proxyProtocolAddresses: AddressInfo[];
   /** Where the admin listener is bound (port 0 resolved). */
   adminAddress: ListenAddress;
   /** Version of the table requests are routed by now; -1 before the first. */
@@ -95,6 +97,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     clock,
     random,
     proto: "http",
+    trustedProxies: config.trustedProxies,
     retries: config.retries,
     retryBaseMs: config.retryBaseMs,
     clientTimeoutMs: config.clientTimeoutMs,
@@ -113,6 +116,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   const { onRequest, onCheckContinue } = createRequestHandlers(requestDeps);
   const servers: Server[] = [];
   const addresses: AddressInfo[] = [];
+  const proxyProtocolAddresses: AddressInfo[] = [];
   const drain = new Drain({
     clock,
     delayMs: config.drainDelayMs,
@@ -123,7 +127,11 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   });
   let admin: AdminServer | undefined;
   try {
-    for (const address of config.listen) {
+    const listen = [
+      ...config.listen.map((address) => ({ address, proxyProtocol: false })),
+      ...config.proxyProtocolListen.map((address) => ({ address, proxyProtocol: true })),
+    ];
+    for (const { address, proxyProtocol } of listen) {
       const listener = await startListener(address, {
         headerTimeoutMs: config.headerTimeoutMs,
         idleTimeoutMs: config.idleTimeoutMs,
@@ -132,9 +140,16 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
         onRequest,
         onCheckContinue,
         onUpgrade: (req, socket, head) => handleUpgrade(req, socket, head, upgradeDeps),
+        proxyProtocol: proxyProtocol
+          ? {
+              trusted: config.trustedProxies,
+              timeoutMs: config.headerTimeoutMs,
+              logger: log("proxy-protocol"),
+            }
+          : undefined,
       });
       servers.push(listener.server);
-      addresses.push(listener.address);
+      (proxyProtocol ? proxyProtocolAddresses : addresses).push(listener.address);
     }
     admin = await startRouterAdmin(config.adminListen, {
       tables,
@@ -147,7 +162,15 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     await admin?.stop();
     throw err;
   }
-  logger.info({ listen: addresses, admin: admin.address, routerId: config.routerId }, "router listening");
+  logger.info(
+    {
+      listen: addresses,
+      proxyProtocolListen: proxyProtocolAddresses,
+      admin: admin.address,
+      routerId: config.routerId,
+    },
+    "router listening",
+  );
 
   const abort = new AbortController();
   let nc: NatsConnection | undefined = deps.nats;
@@ -195,6 +218,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   };
   return {
     addresses,
+    proxyProtocolAddresses,
     adminAddress: admin.address,
     tableVersion: () => tables.current()?.version ?? -1,
     stop: () => {

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ListenAddress } from "@signalbox/service";
 import type { Connections } from "./connections.js";
+import { type ProxyProtocolOptions, requireProxyProtocol } from "./proxy-protocol.js";
 import { type ErrorReason, respondErrorOnSocket } from "./respond-error.js";
 
 export interface ListenerOptions {
@@ -17,6 +18,8 @@ export interface ListenerOptions {
   /** A request with `Expect: 100-continue`: node:http sends no `100 Continue` by itself then. */
   onCheckContinue(req: IncomingMessage, res: ServerResponse): void;
   onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
+  /** Set for a ROUTER_PROXY_PROTOCOL_LISTEN listener: every connection starts with a PROXY header. */
+  proxyProtocol?: ProxyProtocolOptions;
 }
 
 export interface Listener {
@@ -44,6 +47,7 @@ export async function startListener(address: ListenAddress, opts: ListenerOption
     if (reason === undefined) socket.destroy();
     else respondErrorOnSocket(socket, reason);
   });
+  if (opts.proxyProtocol !== undefined) requireProxyProtocol(server, opts.proxyProtocol);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(address.port, address.host, () => {

@@ -13,6 +13,8 @@ export type ErrorReason =
   | "timeout"
   | "rate-limited"
   | "bad-request"
+  | "bad-host"
+  | "bad-target"
   | "header-too-large"
   | "request-timeout"
   | "backend-busy"
@@ -29,6 +31,8 @@ const ANSWERS: Record<ErrorReason, { status: number; text: string }> = {
   timeout: { status: 504, text: "the backend did not answer in time" },
   "rate-limited": { status: 429, text: "too many requests from this client" },
   "bad-request": { status: 400, text: "malformed request" },
+  "bad-host": { status: 400, text: "the Host header is missing, repeated or not a host name" },
+  "bad-target": { status: 400, text: "the request target is not a path this router accepts" },
   "header-too-large": { status: 431, text: "request headers too large" },
   "request-timeout": { status: 408, text: "request headers not received in time" },
   "backend-busy": { status: 503, text: "every connection to the backend is busy and its queue is full" },

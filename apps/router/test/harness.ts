@@ -2,7 +2,7 @@
 // does, node:http backends on port 0, and routers started in-process on port 0.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { codecs, connectNats, openRoutesBucket, subjects, writeRouteTable } from "@signalbox/bus";
 import { captureLogger, type NatsServer, startNatsServer } from "@signalbox/bus/testing";
 import type { Backend, Endpoint, RouteTable } from "@signalbox/route-model";
@@ -191,4 +191,26 @@ export async function get(
     headers: { host, ...opts.headers },
   });
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+}
+
+/**
+ * Writes `head` on a fresh loopback connection as it is (hop-by-hop headers, PROXY headers, odd
+ * targets go out exactly as written) and resolves with everything read until the connection closes
+ * or one whole response (by Content-Length) has arrived; "" when the router closed without a word.
+ */
+export function rawRequest(port: number, head: string | Uint8Array): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(head));
+    let data = "";
+    socket.on("data", (chunk) => {
+      data += chunk;
+      const end = data.indexOf("\r\n\r\n");
+      const length = /content-length: (\d+)/i.exec(data)?.[1];
+      if (end >= 0 && length !== undefined && data.length >= end + 4 + Number(length)) socket.end();
+    });
+    socket.on("close", () => resolve(data));
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      err.code === "ECONNRESET" ? resolve(data) : reject(err),
+    );
+  });
 }

@@ -64,6 +64,21 @@ describe("loadConfig", () => {
     expect((thrown as ConfigError).message).toContain(value);
   });
 
+  it("names a bad MARATHON_URL without the password of another master", () => {
+    const thrown = (() => {
+      try {
+        loadConfig({ MARATHON_URL: "http://ops:s3cret@m1:8080,ftp://m2" });
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toContain('"ftp://m2" is not http(s)');
+    expect((thrown as ConfigError).message).toContain("http://***@m1:8080");
+    expect((thrown as ConfigError).message).not.toContain("s3cret");
+  });
+
   it("lists every variable in HELP", () => {
     for (const name of [
       "MARATHON_URL",

@@ -151,6 +151,23 @@ describe("route.add and query", () => {
     ]);
   });
 
+  it("refuses a filter that would fail every request, naming the field, and changes nothing", async () => {
+    const reply = await request("route.add", {
+      pattern: "hop.test",
+      selector: "track=stable",
+      filters: [{ type: "request-headers", set: { "Transfer-Encoding": "chunked" } }],
+    });
+    expect(reply).toMatchObject({
+      ok: false,
+      error: {
+        code: "invalid",
+        message: expect.stringMatching(/^filters\[0\]: set "Transfer-Encoding" is a hop-by-hop/),
+      },
+    });
+    const query = await request("query", {});
+    expect(query.ok && query.endpoints.map((e) => e.pattern)).not.toContain("hop.test");
+  });
+
   it("narrows query to one endpoint and the backends its routes match", async () => {
     await request("route.add", { pattern: "api.test", selector: "track=canary" });
     const reply = await request("query", { pattern: "API.test/" });

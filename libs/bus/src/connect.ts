@@ -14,6 +14,7 @@ import {
 import { createBackoff, sleep } from "@signalbox/backoff";
 import type { Logger } from "pino";
 import { ConfigError } from "./errors.js";
+import { redactUrlCredentials } from "./redact.js";
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
@@ -149,13 +150,13 @@ export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnect
     opts.signal?.throwIfAborted();
     try {
       const nc = await connect(options);
-      log.info({ server: nc.getServer(), name: opts.name }, "connected to NATS");
+      log.info({ server: redactUrlCredentials(nc.getServer()), name: opts.name }, "connected to NATS");
       logStatus(nc, log).catch((error: unknown) => log.error({ err: error }, "NATS status logging failed"));
       return nc;
     } catch (error) {
       const retryInMs = backoff.next() ?? FIRST_CONNECT_BACKOFF.capMs;
       log.warn(
-        { err: error, servers: options.servers, attempt: backoff.attempt, retryInMs },
+        { err: error, servers: redactedServers(options.servers), attempt: backoff.attempt, retryInMs },
         "cannot connect to NATS; retrying",
       );
       await sleep(retryInMs, opts.signal ? { signal: opts.signal } : {});
@@ -173,16 +174,19 @@ async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {
 function logOneStatus(status: Status, log: Logger): void {
   switch (status.type) {
     case "disconnect":
-      log.warn({ server: status.server }, "disconnected from NATS");
+      log.warn({ server: redactUrlCredentials(String(status.server)) }, "disconnected from NATS");
       return;
     case "reconnect":
-      log.info({ server: status.server }, "reconnected to NATS");
+      log.info({ server: redactUrlCredentials(String(status.server)) }, "reconnected to NATS");
       return;
     case "error":
       log.error({ err: status.error }, "NATS error");
       return;
     case "ldm":
-      log.warn({ server: status.server }, "NATS server entering lame duck mode");
+      log.warn(
+        { server: redactUrlCredentials(String(status.server)) },
+        "NATS server entering lame duck mode",
+      );
       return;
     case "staleConnection":
       log.warn("NATS connection is stale; reconnecting");
@@ -196,4 +200,11 @@ function logOneStatus(status: Status, log: Logger): void {
     default:
       log.debug({ status: status.type }, "NATS status");
   }
+}
+
+/** The server list as a log line may show it: credentials in the URLs redacted. */
+function redactedServers(servers: string | string[] | undefined): string[] {
+  return (servers === undefined ? [] : Array.isArray(servers) ? servers : [servers]).map(
+    redactUrlCredentials,
+  );
 }

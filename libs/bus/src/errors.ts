@@ -1,19 +1,29 @@
 // Coded errors of @signalbox/bus: callers branch on `code`, tests assert on the data fields.
 
+import { redactUrlCredentials } from "./redact.js";
+
 /**
  * An environment variable is missing or has a value a service cannot use; names the variable
  * and the value. Every service's configuration throws this one class (the CLI maps it to exit 2).
+ * Credentials in URLs (NATS_URL, MARATHON_URL) are redacted in the value and the message.
  */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   readonly code = "SB_CONFIG";
+  readonly value: string | undefined;
   constructor(
     readonly variable: string,
-    readonly value: string | undefined,
+    value: string | undefined,
     reason: string,
     options?: ErrorOptions,
   ) {
-    super(`${variable}${value === undefined ? " (unset)" : `=${JSON.stringify(value)}`} ${reason}`, options);
+    super(
+      redactUrlCredentials(
+        `${variable}${value === undefined ? " (unset)" : `=${JSON.stringify(value)}`} ${reason}`,
+      ),
+      options,
+    );
+    this.value = value === undefined ? undefined : redactUrlCredentials(value);
   }
 }
 

@@ -11,4 +11,5 @@ export * from "./messages/api.js";
 export * from "./messages/health.js";
 export * from "./messages/routes.js";
 export * from "./messages/stats.js";
+export * from "./redact.js";
 export * from "./subjects.js";

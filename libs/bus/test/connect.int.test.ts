@@ -54,6 +54,29 @@ describe("connectNats", () => {
     expect(failures.map((line) => line.attempt)).toEqual(failures.map((_, i) => i + 1));
   });
 
+  it("never logs the credentials NATS_URL carries while it retries", async () => {
+    const [port] = await findFreePorts(1);
+    const logs = captureLogger();
+    const controller = new AbortController();
+    const connecting = connectNats({
+      env: { NATS_URL: `nats://sb:pw-s3cret@127.0.0.1:${port}` },
+      name: "secretive",
+      logger: logs.logger,
+      signal: controller.signal,
+    });
+    await waitUntil(
+      () => logs.messages().includes("cannot connect to NATS; retrying"),
+      "a connect retry",
+      10_000,
+      20,
+    );
+    controller.abort(new Error("done"));
+    await expect(connecting).rejects.toThrow("done");
+    const retry = logs.find("cannot connect to NATS; retrying")[0];
+    expect(retry?.servers).toEqual([`nats://***@127.0.0.1:${port}`]);
+    expect(JSON.stringify(logs.lines)).not.toContain("s3cret");
+  });
+
   it("stops retrying when its signal aborts", async () => {
     const [port] = await findFreePorts(1);
     const logs = captureLogger();

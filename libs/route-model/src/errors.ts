@@ -45,3 +45,19 @@ function formatValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** What is wrong with a client's request head: the router answers 400 and forwards nothing. */
+export type RequestErrorKind = "bad-host" | "bad-target" | "path-above-root";
+
+/** A request head the router refuses; `kind` says which part, the message names the value. */
+export class RequestError extends Error {
+  override readonly name = "RequestError";
+  readonly code = "SB_BAD_REQUEST";
+  constructor(
+    readonly kind: RequestErrorKind,
+    readonly value: string,
+    reason: string,
+  ) {
+    super(`${reason}: ${formatValue(value)}`);
+  }
+}

@@ -9,10 +9,13 @@ export {
 export { formatAddress, parseAddress } from "./model/address.js";
 export { parseBackend } from "./model/backend.js";
 export { parseEndpoint } from "./model/endpoint.js";
-export { parseFilterSpec } from "./model/filter.js";
+export { checkFilterHeaders, parseFilterSpec } from "./model/filter.js";
 export { parseRoute } from "./model/route.js";
 export { parseRouteTable } from "./model/route-table.js";
 export * from "./model/types.js";
+export { CidrSet } from "./net/cidr.js";
+export { clientFromForwardedFor } from "./net/forwarded-for.js";
+export { canonicalIp, clientNetworkKey, parseIp } from "./net/ip.js";
 export { createEndpointIndex, type EndpointIndex } from "./pattern/endpoint-index.js";
 export {
   formatPattern,
@@ -21,6 +24,10 @@ export {
   type ParsedPattern,
   parsePattern,
 } from "./pattern/parse.js";
+export { type ProxyHeader, ProxyProtocolError, parseProxyHeader } from "./proxy-protocol/parse.js";
+export { parseRequestHost, type RequestHost } from "./request/host.js";
+export { type NormalizedRequest, normalizeRequest } from "./request/normalize.js";
+export { normalizePath } from "./request/path.js";
 export { matchesSelector } from "./selector/match.js";
 export { parseSelector, type Requirement, type RequirementOp, type Selector } from "./selector/parse.js";
 export {

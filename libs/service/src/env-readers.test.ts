@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Env,
   parseHostPort,
+  readCidrSet,
   readInteger,
   readListenAddress,
   readListenAddresses,
@@ -143,5 +144,24 @@ describe("readNatsEnv", () => {
       NATS_URL: "nats://a:4222",
       NATS_TOKEN: " t ",
     });
+  });
+});
+
+describe("readCidrSet", () => {
+  it("reads a CIDR list; unset and blank are the empty set", () => {
+    const set = readCidrSet({ TRUSTED: "10.0.0.0/8, ::1" }, "TRUSTED");
+    expect([set.contains("10.2.3.4"), set.contains("::1"), set.contains("11.0.0.1")]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(readCidrSet({}, "TRUSTED").empty).toBe(true);
+    expect(readCidrSet({ TRUSTED: " " }, "TRUSTED").empty).toBe(true);
+  });
+
+  it("names the variable and the bad entry", () => {
+    const error = configErrorOf(() => readCidrSet({ TRUSTED: "10.0.0.0/8,10.0.0.0/40" }, "TRUSTED"));
+    expect(error.variable).toBe("TRUSTED");
+    expect(error.message).toContain('"10.0.0.0/40"');
   });
 });

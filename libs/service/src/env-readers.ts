@@ -2,6 +2,7 @@
 // listen addresses, whole numbers and the NATS_* set. Each bad value is a ConfigError naming the
 // variable and the value as given (the CLI prints it and exits 2).
 import { ConfigError } from "@signalbox/bus";
+import { CidrSet, ValidationError } from "@signalbox/route-model";
 
 /** The environment as `loadConfig(env)` receives it (process.env in main.ts, a literal in tests). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -50,6 +51,24 @@ export function readListenAddresses(env: Env, name: string, fallback: string): L
   const raw = env[name];
   const text = raw?.trim() || fallback;
   return text.split(",").map((part) => parseListenAddress(name, raw, part.trim()));
+}
+
+/**
+ * The comma-separated CIDR list in `env[name]` (`10.0.0.0/8, ::1`, a bare address is a /32 or
+ * /128); unset or blank is the empty set.
+ */
+export function readCidrSet(env: Env, name: string): CidrSet {
+  const raw = env[name];
+  try {
+    return CidrSet.parse(raw ?? "", name);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ConfigError(
+      name,
+      raw,
+      `has ${JSON.stringify(err.value)}, not an IPv4 or IPv6 address or CIDR range`,
+    );
+  }
 }
 
 /** Bounds of a whole-number variable; `max` defaults to Number.MAX_SAFE_INTEGER. */

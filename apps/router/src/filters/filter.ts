@@ -9,8 +9,11 @@ export interface FilterRequest {
   path: string;
   /** Flat [name, value, ...] list sent to the backend. */
   readonly headers: string[];
-  /** The client's Host header. */
+  /** The validated Host sent to the backend (port included when the client gave one). */
   readonly host: string;
+  /** The validated host name the request was matched by: lowercase, no port, no trailing dot. */
+  readonly hostname: string;
+  /** The client the router acts on: the peer, or from a trusted proxy the address it forwarded for. */
   readonly clientIp: string;
   readonly proto: "http" | "https";
 }

@@ -13,6 +13,7 @@ function request(overrides: Partial<FilterRequest> = {}): FilterRequest {
     path: "/blog/post?x=1",
     headers: ["host", "a.test"],
     host: "a.test:8080",
+    hostname: "a.test",
     clientIp: "10.0.0.1",
     proto: "http",
     ...overrides,
@@ -54,6 +55,33 @@ describe("TokenBuckets", () => {
     expect(buckets.take("a")).toBe(0);
     expect(buckets.take("a")).toBe(1);
   });
+
+  it("drops buckets unused for a refill window as new clients come, without a full scan", () => {
+    const clock = new ManualClock(0);
+    const buckets = new TokenBuckets(10, 10, clock); // refilled after 1 s
+    for (let i = 0; i < 1000; i++) buckets.take(`old-${i}`);
+    clock.advance(1000);
+    // Two stale buckets go per take: 500 new clients clear the 1000 old ones.
+    for (let i = 0; i < 500; i++) buckets.take(`new-${i}`);
+    expect(buckets.size).toBe(500);
+  });
+
+  it("keeps a bucket that is still refilling, and its debt", () => {
+    const clock = new ManualClock(0);
+    const buckets = new TokenBuckets(1, 2, clock); // refilled after 2 s
+    buckets.take("a");
+    buckets.take("a");
+    clock.advance(1500);
+    buckets.take("b");
+    expect(buckets.take("a")).toBe(0);
+    expect(buckets.take("a")).toBe(1);
+  });
+
+  it("never tracks more than its ceiling of clients", () => {
+    const buckets = new TokenBuckets(1, 1, new ManualClock(0), 100);
+    for (let i = 0; i < 1000; i++) buckets.take(`c-${i}`);
+    expect(buckets.size).toBe(100);
+  });
 });
 
 describe("createFilterChain", () => {
@@ -71,6 +99,12 @@ describe("createFilterChain", () => {
     expect(req.headers).toEqual(["host", "a.test", "x-env", "prod"]);
   });
 
+  it("redirects to the validated host name, not the Host text", () => {
+    const chain = createFilterChain(endpoint([{ type: "redirect-https" }]), "/", state);
+    const outcome = chain.onRequest(request({ host: "A.Test.:8080", hostname: "a.test", path: "/x" }));
+    expect(outcome).toMatchObject({ headers: ["location", "https://a.test/x", "content-length", "0"] });
+  });
+
   it("redirects plain HTTP to https without the port", () => {
     const chain = createFilterChain(endpoint([{ type: "redirect-https", status: 308 }]), "/blog", state);
     expect(chain.onRequest(request())).toEqual({
@@ -79,6 +113,17 @@ describe("createFilterChain", () => {
       headers: ["location", "https://a.test/blog/post?x=1", "content-length", "0"],
     });
     expect(chain.onRequest(request({ proto: "https" }))).toBeUndefined();
+  });
+
+  it("counts the clients of one IPv6 /64 in one bucket", () => {
+    const chain = createFilterChain(
+      endpoint([{ type: "rate-limit", ratePerSecond: 1, burst: 1 }]),
+      "/",
+      state,
+    );
+    expect(chain.onRequest(request({ clientIp: "2001:db8:1:2::1" }))).toBeUndefined();
+    expect(chain.onRequest(request({ clientIp: "2001:db8:1:2::ffff" }))?.kind).toBe("error");
+    expect(chain.onRequest(request({ clientIp: "2001:db8:1:3::1" }))).toBeUndefined();
   });
 
   it("answers rate-limited with Retry-After once a client's bucket is empty", () => {

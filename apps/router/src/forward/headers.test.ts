@@ -1,7 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { clientIpOf, forwardedElement, readRequestHead, responseHeaders, setHeader } from "./headers.js";
+import {
+  addForwarding,
+  forwardedElement,
+  type Hop,
+  readRequestHead,
+  responseHeaders,
+  setHeader,
+} from "./headers.js";
 
-const client = { clientIp: "10.0.0.9", proto: "http" as const, upgrade: false };
+const untrusted: Hop = {
+  host: "shop.test",
+  peer: "10.0.0.9",
+  trustedPeer: false,
+  clientIp: "10.0.0.9",
+  proto: "http",
+};
+
+/** The backend's header list for `raw` as this hop sends it. */
+function forwarded(raw: string[], hop: Hop = untrusted, upgrade = false) {
+  const head = readRequestHead(raw, upgrade);
+  addForwarding(head, hop);
+  return head;
+}
 
 function asMap(headers: string[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
@@ -13,8 +33,8 @@ function asMap(headers: string[]): Map<string, string[]> {
 }
 
 describe("readRequestHead", () => {
-  it("keeps Host and end-to-end headers, drops hop-by-hop ones and those Connection names", () => {
-    const head = readRequestHead(
+  it("sends the validated Host and end-to-end headers, drops hop-by-hop ones and those Connection names", () => {
+    const head = forwarded(
       [
         "Host",
         "shop.test:8080",
@@ -41,9 +61,10 @@ describe("readRequestHead", () => {
         "Accept",
         "text/html",
       ],
-      client,
+      { ...untrusted, host: "shop.test:8080" },
     );
     const headers = asMap(head.headers);
+    expect(head.hosts).toEqual(["shop.test:8080"]);
     expect(headers.get("host")).toEqual(["shop.test:8080"]);
     expect(headers.get("accept")).toEqual(["text/html"]);
     for (const gone of [
@@ -64,14 +85,15 @@ describe("readRequestHead", () => {
   });
 
   it("keeps `te: trailers` only", () => {
-    const head = readRequestHead(["host", "a", "te", "trailers, deflate"], client);
+    const head = forwarded(["host", "a", "te", "trailers, deflate"]);
     expect(asMap(head.headers).get("te")).toEqual(["trailers"]);
   });
 
   it("keeps Upgrade and says Connection: upgrade when an upgrade is proxied", () => {
-    const head = readRequestHead(
+    const head = forwarded(
       ["Host", "a", "Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Key", "k"],
-      { ...client, upgrade: true },
+      untrusted,
+      true,
     );
     const headers = asMap(head.headers);
     expect(headers.get("upgrade")).toEqual(["websocket"]);
@@ -79,34 +101,66 @@ describe("readRequestHead", () => {
     expect(headers.get("sec-websocket-key")).toEqual(["k"]);
   });
 
-  it("appends the client to X-Forwarded-For and Forwarded, replaces X-Forwarded-Host/-Proto", () => {
-    const head = readRequestHead(
-      [
-        "Host",
-        "shop.test",
-        "X-Forwarded-For",
-        "1.1.1.1",
-        "x-forwarded-for",
-        "2.2.2.2",
-        "X-Forwarded-Host",
-        "evil.test",
-        "X-Forwarded-Proto",
-        "https",
-        "Forwarded",
-        "for=1.1.1.1",
-      ],
-      client,
-    );
-    const headers = asMap(head.headers);
-    expect(headers.get("x-forwarded-for")).toEqual(["1.1.1.1, 2.2.2.2, 10.0.0.9"]);
+  const spoofed = [
+    "Host",
+    "shop.test",
+    "X-Forwarded-For",
+    "1.1.1.1",
+    "x-forwarded-for",
+    "2.2.2.2",
+    "X-Forwarded-Host",
+    "evil.test",
+    "X-Forwarded-Proto",
+    "https",
+    "Forwarded",
+    "for=1.1.1.1",
+    "X-Real-IP",
+    "3.3.3.3",
+  ];
+
+  it("replaces every forwarding header of an untrusted peer by what this hop saw", () => {
+    const headers = asMap(forwarded(spoofed).headers);
+    expect(headers.get("x-forwarded-for")).toEqual(["10.0.0.9"]);
     expect(headers.get("x-forwarded-host")).toEqual(["shop.test"]);
     expect(headers.get("x-forwarded-proto")).toEqual(["http"]);
+    expect(headers.get("forwarded")).toEqual(["for=10.0.0.9;host=shop.test;proto=http"]);
+    expect(headers.get("x-real-ip")).toEqual(["10.0.0.9"]);
+  });
+
+  it("extends a trusted peer's X-Forwarded-For and Forwarded and keeps its other forwarding headers", () => {
+    const hop: Hop = { ...untrusted, trustedPeer: true, clientIp: "2.2.2.2" };
+    const headers = asMap(forwarded(spoofed, hop).headers);
+    expect(headers.get("x-forwarded-for")).toEqual(["1.1.1.1, 2.2.2.2, 10.0.0.9"]);
+    expect(headers.get("x-forwarded-host")).toEqual(["evil.test"]);
+    expect(headers.get("x-forwarded-proto")).toEqual(["https"]);
     expect(headers.get("forwarded")).toEqual(["for=1.1.1.1, for=10.0.0.9;host=shop.test;proto=http"]);
+    expect(headers.get("x-real-ip")).toEqual(["3.3.3.3"]);
+  });
+
+  it("sends Host, x-request-id and the forwarding headers even when Connection names them", () => {
+    const head = forwarded([
+      "Host",
+      "shop.test",
+      "Connection",
+      "host, x-request-id, x-forwarded-for, x-real-ip, forwarded",
+      "X-Request-Id",
+      "abc",
+    ]);
+    const headers = asMap(head.headers);
+    expect(headers.get("host")).toEqual(["shop.test"]);
+    expect(headers.get("x-request-id")).toEqual(["abc"]);
+    expect(headers.get("x-forwarded-for")).toEqual(["10.0.0.9"]);
+    expect(headers.get("x-real-ip")).toEqual(["10.0.0.9"]);
+    expect(headers.has("forwarded")).toBe(true);
+  });
+
+  it("collects every Host header so that a second one can be refused", () => {
+    expect(readRequestHead(["Host", "a.test", "host", "b.test"], false).hosts).toEqual(["a.test", "b.test"]);
   });
 
   it("keeps a client's x-request-id and generates one when absent", () => {
-    expect(readRequestHead(["X-Request-Id", "abc"], client).requestId).toBe("abc");
-    const generated = readRequestHead([], client);
+    expect(readRequestHead(["X-Request-Id", "abc"], false).requestId).toBe("abc");
+    const generated = forwarded([]);
     expect(generated.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(asMap(generated.headers).get("x-request-id")).toEqual([generated.requestId]);
   });
@@ -117,7 +171,7 @@ describe("readRequestHead", () => {
     [["transfer-encoding", "chunked"], true],
     [[], false],
   ])("hasBody for %j is %s", (raw, expected) => {
-    expect(readRequestHead(raw, client).hasBody).toBe(expected);
+    expect(readRequestHead(raw, false).hasBody).toBe(expected);
   });
 });
 
@@ -128,14 +182,6 @@ describe("forwardedElement", () => {
     ["10.0.0.1", "a.test:8080", 'for=10.0.0.1;host="a.test:8080";proto=http'],
   ])("%s %s -> %s", (ip, host, expected) => {
     expect(forwardedElement(ip, host, "http")).toBe(expected);
-  });
-});
-
-describe("clientIpOf", () => {
-  it("shows IPv4-mapped addresses as IPv4", () => {
-    expect(clientIpOf("::ffff:127.0.0.1")).toBe("127.0.0.1");
-    expect(clientIpOf("::1")).toBe("::1");
-    expect(clientIpOf(undefined)).toBe("");
   });
 });
 

@@ -1,5 +1,6 @@
 // Header rewriting between client and backend (contract: ARCHITECTURE.md "Semantics pinned down: Headers"):
-// hop-by-hop headers dropped both ways, X-Forwarded-*, Forwarded (RFC 7239) and x-request-id set.
+// hop-by-hop headers dropped both ways; X-Forwarded-*, Forwarded (RFC 7239), X-Real-IP believed from
+// trusted proxies only; Host the validated one; x-request-id kept or set.
 
 import { randomUUID } from "node:crypto";
 
@@ -16,88 +17,135 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** Headers the router writes itself; a client's copy is replaced (or, for the two lists, extended). */
-const REWRITTEN = new Set(["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded"]);
+/** Headers that say where a request came from: a trusted peer's are extended, anyone else's replaced. */
+const FORWARDING = new Set([
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "forwarded",
+  "x-real-ip",
+]);
 
 /** What the router learns from a client's request head in one pass over `rawHeaders`. */
 export interface RequestHead {
-  /** The Host header as sent (port included); "" when absent. */
-  host: string;
+  /** Every Host header value in order (a valid request has one). */
+  hosts: string[];
   /** The client's x-request-id, or a generated UUID. */
   requestId: string;
   /** Content-Length > 0 or Transfer-Encoding present. */
   hasBody: boolean;
-  /** Flat [name, value, ...] list for the backend. */
+  /**
+   * Flat [name, value, ...] list for the backend: end-to-end headers only; Host, x-request-id and
+   * the forwarding headers are added by addForwarding.
+   */
   headers: string[];
-}
-
-export interface ClientFacts {
-  /** Peer address of the client connection (IPv4-mapped IPv6 is shown as IPv4). */
-  clientIp: string;
-  proto: "http" | "https";
-  /** Keep Upgrade and send `Connection: upgrade` (a WebSocket being proxied). */
-  upgrade: boolean;
+  /** The client's forwarding headers (several of one name joined by ", "), believed from trusted peers. */
+  forwarding: {
+    xff?: string;
+    xfHost?: string;
+    xfProto?: string;
+    forwarded?: string;
+    realIp?: string;
+  };
 }
 
 /**
- * Builds the backend's header list from the client's `rawHeaders`: Host unchanged, hop-by-hop
- * headers (and every name the client's Connection lists) dropped, X-Forwarded-For and Forwarded
- * extended with this hop, X-Forwarded-Host/-Proto replaced, x-request-id kept or generated.
+ * Reads the client's `rawHeaders`: hop-by-hop headers (and every name the client's Connection
+ * lists) dropped, Host and the forwarding headers set aside, x-request-id kept or generated.
+ * With `upgrade` (a WebSocket being proxied) Upgrade is kept and `Connection: upgrade` sent.
  */
-export function readRequestHead(rawHeaders: readonly string[], client: ClientFacts): RequestHead {
+export function readRequestHead(rawHeaders: readonly string[], upgrade: boolean): RequestHead {
   const headers: string[] = [];
-  let host = "";
+  const hosts: string[] = [];
+  const forwarding: RequestHead["forwarding"] = {};
   let requestId = "";
   let hasBody = false;
-  let xff: string | undefined;
-  let forwarded: string | undefined;
   let connectionTokens: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     const lower = name.toLowerCase();
     if (lower === "host") {
-      // A second Host is dropped: the backend gets the one the request was routed by.
-      if (host !== "") continue;
-      host = value;
-    } else if (lower === "expect") {
+      hosts.push(value);
+      continue;
+    }
+    if (lower === "expect") {
       // node:http answered `100 Continue` to the client already: this hop consumed the expectation.
       continue;
-    } else if (lower === "x-request-id") requestId = value;
-    else if (lower === "content-length") hasBody ||= value !== "0";
+    }
+    if (lower === "x-request-id") {
+      if (requestId === "") requestId = value;
+      continue;
+    }
+    if (lower === "content-length") hasBody ||= value !== "0";
     else if (lower === "transfer-encoding") hasBody = true;
     if (HOP_BY_HOP.has(lower)) {
       if (lower === "connection")
         connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
       else if (lower === "te" && /(^|,)\s*trailers\s*(;|,|$)/i.test(value)) headers.push(name, "trailers");
-      else if (lower === "upgrade" && client.upgrade) headers.push(name, value);
+      else if (lower === "upgrade" && upgrade) headers.push(name, value);
       continue;
     }
-    if (REWRITTEN.has(lower)) {
-      if (lower === "x-forwarded-for") xff = xff === undefined ? value : `${xff}, ${value}`;
-      else if (lower === "forwarded") forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+    if (FORWARDING.has(lower)) {
+      keepForwarding(forwarding, lower, value);
       continue;
     }
     headers.push(name, value);
   }
+  // Host, x-request-id and the forwarding headers are added after this: a Connection header
+  // naming them (`Connection: host`) cannot take away what the router must send.
   if (connectionTokens !== undefined) dropNamed(headers, connectionTokens);
-  if (client.upgrade) headers.push("connection", "upgrade");
-  if (requestId === "") {
-    requestId = randomUUID();
-    headers.push("x-request-id", requestId);
-  }
-  const ip = client.clientIp;
-  headers.push(
+  if (upgrade) headers.push("connection", "upgrade");
+  if (requestId === "") requestId = randomUUID();
+  return { hosts, requestId, hasBody, headers, forwarding };
+}
+
+function keepForwarding(forwarding: RequestHead["forwarding"], lower: string, value: string): void {
+  const join = (kept: string | undefined) => (kept === undefined ? value : `${kept}, ${value}`);
+  if (lower === "x-forwarded-for") forwarding.xff = join(forwarding.xff);
+  else if (lower === "forwarded") forwarding.forwarded = join(forwarding.forwarded);
+  else if (lower === "x-forwarded-host") forwarding.xfHost ??= value;
+  else if (lower === "x-forwarded-proto") forwarding.xfProto ??= value;
+  else forwarding.realIp ??= value;
+}
+
+/** What this hop knows about a request once its head was read and its host validated. */
+export interface Hop {
+  /** The Host to send: the validated authority the request was routed by. */
+  host: string;
+  /** The address the router saw (the socket's peer, or a trusted PROXY header's source). */
+  peer: string;
+  /** True when `peer` is a trusted proxy: its forwarding headers are kept and extended. */
+  trustedPeer: boolean;
+  /** The client the router acts on (see clientFromForwardedFor); `peer` unless trusted. */
+  clientIp: string;
+  proto: "http" | "https";
+}
+
+/**
+ * Adds Host, x-request-id and the forwarding headers to `head.headers`. From an untrusted peer
+ * X-Forwarded-For/-Host/-Proto, Forwarded and X-Real-IP say only what this hop saw; from a trusted
+ * one X-Forwarded-For and Forwarded get this hop appended and the others are kept when present.
+ */
+export function addForwarding(head: RequestHead, hop: Hop): void {
+  const kept = hop.trustedPeer ? head.forwarding : {};
+  const element = forwardedElement(hop.peer, hop.host, hop.proto);
+  head.headers.push(
+    "host",
+    hop.host,
+    "x-request-id",
+    head.requestId,
     "x-forwarded-for",
-    xff === undefined ? ip : `${xff}, ${ip}`,
+    kept.xff === undefined ? hop.peer : `${kept.xff}, ${hop.peer}`,
     "x-forwarded-host",
-    host,
+    kept.xfHost ?? hop.host,
     "x-forwarded-proto",
-    client.proto,
+    kept.xfProto ?? hop.proto,
+    "forwarded",
+    kept.forwarded === undefined ? element : `${kept.forwarded}, ${element}`,
+    "x-real-ip",
+    kept.realIp ?? hop.clientIp,
   );
-  const element = forwardedElement(ip, host, client.proto);
-  headers.push("forwarded", forwarded === undefined ? element : `${forwarded}, ${element}`);
-  return { host, requestId, hasBody, headers };
 }
 
 /**
@@ -122,14 +170,6 @@ export function forwardedElement(clientIp: string, host: string, proto: string):
   const forNode = clientIp.includes(":") ? `"[${clientIp}]"` : clientIp;
   const hostValue = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(host) ? host : `"${host.replace(/["\\]/g, "\\$&")}"`;
   return `for=${forNode};host=${hostValue};proto=${proto}`;
-}
-
-/** `::ffff:10.0.0.1` -> `10.0.0.1`; other addresses as they are; "" when the socket has none. */
-export function clientIpOf(remoteAddress: string | undefined): string {
-  if (remoteAddress === undefined) return "";
-  return remoteAddress.startsWith("::ffff:") && remoteAddress.includes(".")
-    ? remoteAddress.slice(7)
-    : remoteAddress;
 }
 
 /**

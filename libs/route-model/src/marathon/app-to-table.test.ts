@@ -161,6 +161,23 @@ describe("marathonAppsToSnapshot edge cases", () => {
     ]);
   });
 
+  it.each([
+    ['{"type":"request-headers","set":{"Connection":"close"}}', "signalbox.filters[0].set", "hop-by-hop"],
+    [
+      '{"type":"response-headers","set":{"x-a":"line\\u0001"}}',
+      "signalbox.filters[0].set.x-a",
+      "not a header value",
+    ],
+  ])("skips an app whose filter %s would fail every request, naming the field", (filter, field, reason) => {
+    const snapshot = marathonAppsToSnapshot(
+      [app("/bad", { "signalbox.host": "bad.test", "signalbox.filters": `[${filter}]` })],
+      { now },
+    );
+    expect(snapshot.endpoints).toEqual([]);
+    expect(snapshot.warnings).toEqual([expect.stringContaining(`app /bad: ${field} `)]);
+    expect(snapshot.warnings[0]).toContain(reason);
+  });
+
   it("overrides app labels that spoof marathon.* labels", () => {
     const apps = [
       app("/real", { "signalbox.host": "r.test", "marathon.app": "/other" }, { tasks: [task("t1")] }),

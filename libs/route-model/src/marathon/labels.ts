@@ -10,7 +10,7 @@
 // signalbox.strategy, signalbox.sticky, signalbox.health.require, signalbox.health.path and
 // (not for HAPROXY, whose n is the port index) signalbox.port-index.
 import { PatternSyntaxError, ValidationError } from "../errors.js";
-import { parseFilterSpec } from "../model/filter.js";
+import { checkFilterHeaders, parseFilterSpec } from "../model/filter.js";
 import { readStrategy } from "../model/route.js";
 import type { FilterSpec } from "../model/types.js";
 import { normalizePattern, parsePattern } from "../pattern/parse.js";
@@ -198,9 +198,14 @@ function readFilterList(labels: Labels, name: string, typeNames: boolean): Filte
   if (text === undefined) return [];
   const list = readJson(text, name);
   if (!Array.isArray(list)) throw new ValidationError(name, text, "is not a JSON array of filters");
-  return list.map((entry, i) =>
-    parseFilterSpec(typeNames && typeof entry === "string" ? { type: entry } : entry, `${name}[${i}]`),
-  );
+  return list.map((entry, i) => {
+    const spec = parseFilterSpec(
+      typeNames && typeof entry === "string" ? { type: entry } : entry,
+      `${name}[${i}]`,
+    );
+    checkFilterHeaders(spec, `${name}[${i}]`);
+    return spec;
+  });
 }
 
 /**

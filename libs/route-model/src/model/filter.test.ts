@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFilterSpec } from "./filter.js";
+import { checkFilterHeaders, parseFilterSpec } from "./filter.js";
 import type { FilterSpec } from "./types.js";
 
 describe("parseFilterSpec", () => {
@@ -7,6 +7,7 @@ describe("parseFilterSpec", () => {
     { type: "strip-prefix" },
     { type: "strip-prefix", prefix: "/api" },
     { type: "request-headers", set: { "X-Env": "prod" }, remove: ["cookie"] },
+    { type: "request-headers", set: { "x-note": "a\tb c", "x-empty": "", "x-latin": "caf\u00e9" } },
     { type: "response-headers", remove: ["server", "x-powered-by"] },
     { type: "response-headers" },
     { type: "redirect-https" },
@@ -38,5 +39,39 @@ describe("parseFilterSpec", () => {
     expect(() => parseFilterSpec(spec, "filters[2]")).toThrow(
       expect.objectContaining({ code: "SB_INVALID_FIELD", field: `filters[2].${field}`, value }),
     );
+  });
+});
+
+describe("checkFilterHeaders", () => {
+  it.each<FilterSpec>([
+    {
+      type: "request-headers",
+      set: { "X-Env": "prod", "x-note": "a\tb c", "x-empty": "", "x-latin": "caf\u00e9" },
+    },
+    { type: "response-headers", remove: ["server"] },
+    { type: "rate-limit", ratePerSecond: 1, burst: 1 },
+  ])("accepts %j", (spec) => {
+    expect(() => checkFilterHeaders(spec, "filters[0]")).not.toThrow();
+  });
+
+  it.each<[FilterSpec, string, unknown]>([
+    [{ type: "request-headers", set: { "x-a": "bell\x07" } }, "set.x-a", "bell\x07"],
+    [{ type: "request-headers", set: { "x-a": "euro \u20ac" } }, "set.x-a", "euro \u20ac"],
+    [{ type: "request-headers", set: { "x-a": " padded" } }, "set.x-a", " padded"],
+    [{ type: "request-headers", set: { Connection: "close" } }, "set", "Connection"],
+    [{ type: "request-headers", set: { "content-length": "5" } }, "set", "content-length"],
+    [{ type: "response-headers", remove: ["server", "Transfer-Encoding"] }, "remove[1]", "Transfer-Encoding"],
+    [{ type: "response-headers", remove: ["Upgrade"] }, "remove[0]", "Upgrade"],
+  ])("refuses %j at %s", (spec, field, value) => {
+    expect(() => checkFilterHeaders(spec, "filters[2]")).toThrow(
+      expect.objectContaining({ code: "SB_INVALID_FIELD", field: `filters[2].${field}`, value }),
+    );
+  });
+
+  it("lets parseFilterSpec read such a filter, so a stored table with one still loads", () => {
+    expect(parseFilterSpec({ type: "request-headers", set: { Connection: "close" } })).toEqual({
+      type: "request-headers",
+      set: { Connection: "close" },
+    });
   });
 });

@@ -7,12 +7,30 @@ const FILTER_TYPES = ["strip-prefix", "request-headers", "response-headers", "re
 const REDIRECT_STATUSES = [301, 302, 307, 308] as const;
 /** RFC 9110 token: the characters a header name may use. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value may never hold, whoever wrote the table (it would split the request head). */
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+/** RFC 9110 5.5 field-value: visible characters, obs-text, inner spaces and tabs; no CR, LF, NUL or controls. */
+const HEADER_VALUE = /^([\x21-\x7e\x80-\xff]([\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+/**
+ * Names a filter may not touch: hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and
+ * the router sets them itself, and Content-Length frames the body.
+ */
+const RESERVED_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+]);
 
 /**
  * Validates one FilterSpec by its `type`: strip-prefix `prefix` starts with `/`; header filters
- * take `set` (valid header names, values without CR/LF) and `remove` (header names);
- * redirect-https `status` is 301, 302, 307 or 308; rate-limit needs `ratePerSecond` > 0 and an
+ * take `set` (header names, values without CR/LF/NUL) and `remove` (header names); redirect-https `status` is 301, 302, 307 or 308; rate-limit needs `ratePerSecond` > 0 and an
  * integer `burst` >= 1. Unknown fields are dropped. Throws ValidationError naming the field.
  */
 export function parseFilterSpec(x: unknown, at = ""): FilterSpec {
@@ -87,4 +105,39 @@ function readHeaderNames(x: unknown, at: string): string[] {
     }
     return name;
   });
+}
+
+/**
+ * The stricter rules a header filter must meet to be applied: `set` values are RFC 9110
+ * field-values (no control characters, no leading or trailing space, nothing past U+00FF) and
+ * neither `set` nor `remove` names a hop-by-hop header or Content-Length, which belong to the
+ * connection and the router. Throws ValidationError naming the field (`at` prefixes it).
+ * Apart from parseFilterSpec so that a table already stored with such a filter still loads:
+ * compileTable leaves its endpoint out with a warning, inputs refuse it at once.
+ */
+export function checkFilterHeaders(spec: FilterSpec, at = ""): void {
+  if (spec.type !== "request-headers" && spec.type !== "response-headers") return;
+  const setAt = fieldPath(at, "set");
+  for (const [name, value] of Object.entries(spec.set ?? {})) {
+    checkHeaderName(name, setAt);
+    if (!HEADER_VALUE.test(value)) {
+      throw new ValidationError(
+        fieldPath(setAt, name),
+        value,
+        "is not a header value (visible characters and inner spaces only: no controls, nothing past U+00FF)",
+      );
+    }
+  }
+  const removeAt = fieldPath(at, "remove");
+  for (const [i, name] of (spec.remove ?? []).entries()) checkHeaderName(name, fieldPath(removeAt, `[${i}]`));
+}
+
+function checkHeaderName(name: string, at: string): void {
+  if (RESERVED_HEADERS.has(name.toLowerCase())) {
+    throw new ValidationError(
+      at,
+      name,
+      "is a hop-by-hop header (or Content-Length), which filters may not change",
+    );
+  }
 }

@@ -1,5 +1,7 @@
 // One endpoint of a table compiled: its pattern parsed, its routes with their backends and
 // strategy, its weighted route picker and its own warnings. Full and incremental compiles share it.
+
+import { checkFilterHeaders } from "../model/filter.js";
 import type { Backend, Endpoint, Route } from "../model/types.js";
 import { type ParsedPattern, parsePattern } from "../pattern/parse.js";
 import type { Requirement, Selector } from "../selector/parse.js";
@@ -45,6 +47,9 @@ export function compileEndpointSlot(endpoint: Endpoint, deps: EndpointCompileDep
   let pattern: ParsedPattern;
   try {
     pattern = parsePattern(endpoint.pattern);
+    // A filter that would fail every request (a hop-by-hop name, a control character) leaves the
+    // endpoint out with a warning naming the field, rather than 502s on each of its requests.
+    for (const [i, filter] of endpoint.filters.entries()) checkFilterHeaders(filter, `filters[${i}]`);
   } catch (error) {
     const invalid = [invalidEntryWarning("invalid-endpoint", endpoint.pattern, undefined, error)];
     return { endpoint, compiled: undefined, invalid, own: [] };

@@ -189,6 +189,27 @@ describe("compileTable", () => {
     expect(web?.pickBackend(ctx(["web1:0", "web2:0", "web3:0"]))).toBeUndefined();
   });
 
+  it("leaves out an endpoint whose filter would fail every request, naming the endpoint and the field", () => {
+    const withBadFilter: RouteTable = {
+      ...table,
+      endpoints: [
+        ...table.endpoints,
+        ep("hop.filters.test", [r("route000", "marathon.app=/shop/web", 1)], {
+          filters: [{ type: "strip-prefix" }, { type: "request-headers", set: { Connection: "close" } }],
+        }),
+      ],
+    };
+    const compiled = compileTable(withBadFilter, { random: () => 0.5 });
+    expect(compiled.match("hop.filters.test", "/")).toBeUndefined();
+    expect(compiled.warnings).toContainEqual({
+      kind: "invalid-endpoint",
+      pattern: "hop.filters.test",
+      message: expect.stringMatching(
+        /^endpoint hop\.filters\.test is left out: filters\[1\]\.set "Connection" is a hop-by-hop header/,
+      ),
+    });
+  });
+
   it("gives each compile its own route state", () => {
     const a = compileTable(table, { random: () => 0.5 }).match("shop.example.com", "/");
     const b = compileTable(table, { random: () => 0.5 }).match("shop.example.com", "/");

@@ -2,6 +2,7 @@
 // no route of that endpoint uses, persisted in signalbox-config with that id.
 import type { FilterSpec } from "@signalbox/route-model";
 import {
+  checkFilterHeaders,
   parseFilterSpec,
   parseSelector,
   parseStrategy,
@@ -93,7 +94,9 @@ function readFilters(filters: unknown[]): { ok: true; value: FilterSpec[] } | { 
   const value: FilterSpec[] = [];
   for (const [index, filter] of filters.entries()) {
     try {
-      value.push(parseFilterSpec(filter));
+      const spec = parseFilterSpec(filter);
+      checkFilterHeaders(spec);
+      value.push(spec);
     } catch (error) {
       if (error instanceof ValidationError)
         return { ok: false, message: `filters[${index}]: ${error.message}` };
