@@ -11,4 +11,6 @@ export * from "./messages/api.js";
 export * from "./messages/health.js";
 export * from "./messages/routes.js";
 export * from "./messages/stats.js";
+export * from "./roles/nats-config.js";
+export * from "./roles/role-permissions.js";
 export * from "./subjects.js";

@@ -24,6 +24,12 @@ export interface NatsServerOptions {
   password?: string;
   /** Require this token from clients. */
   token?: string;
+  /**
+   * A nats.conf (`signalbox nats-config`) whose users and permissions the server enforces;
+   * `user`/`password` then only say how the readiness probe logs in (not passed as flags).
+   * The harness's port, address and store flags override the file's listen and store_dir.
+   */
+  configFile?: string;
 }
 
 export interface NatsServer {
@@ -145,6 +151,7 @@ async function probe(url: string, spec: NatsServerSpec): Promise<void> {
 }
 
 function authArgs(opts: NatsServerOptions): string[] {
+  if (opts.configFile !== undefined) return ["-c", opts.configFile];
   const args: string[] = [];
   if (opts.user !== undefined) args.push("--user", opts.user, "--pass", opts.password ?? "");
   if (opts.token !== undefined) args.push("--auth", opts.token);
