@@ -146,6 +146,10 @@ describe("docker-compose.yml NATS authentication", () => {
     expect(nats?.command?.slice(0, 2)).toEqual(["-c", "/etc/nats/nats.conf"]);
     expect(nats?.volumes).toContain("nats-conf:/etc/nats:ro");
     expect(nats?.depends_on?.["nats-config"]).toEqual({ condition: "service_completed_successfully" });
+    // The store is in the file (a reload is refused for a store given by -sd).
+    expect(script(writer ?? {})).toContain("--store-dir /data");
+    expect(nats?.volumes).toContain("nats-data:/data");
+    expect(nats?.command).not.toContain("-sd");
     expect(nats?.ports?.length).toBeGreaterThan(0);
     for (const mapping of nats?.ports ?? []) expect(mapping).toMatch(/^127\.0\.0\.1:/);
   });
