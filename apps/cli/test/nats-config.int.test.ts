@@ -115,6 +115,10 @@ describe("signalbox nats-config", () => {
     [["--tls-cert", "/c.pem"], /--tls-cert and --tls-key go together/],
     [["--rotate", "root"], /--rotate root: expected one of watcher, router, health, agent, admin/],
     [["--rotate", "agent"], /cannot read .*nats\.conf .*write it first without --rotate/],
+    [
+      ["--rotate", "agent", "--store-dir", "/data"],
+      /--rotate changes one password and keeps nats.conf's other settings/,
+    ],
   ])("refuses %j with exit 2 and writes nothing", async (extra, message) => {
     const dir = outDir();
     const { exitCode, stderr } = await run("nats-config", "--out", dir, ...extra);

@@ -52,9 +52,12 @@ export function registerNatsConfig(program: Command, ctx: CommandContext): void 
         "that role's processes with the new file.",
     )
     .action((options: NatsConfigOptions, command: Command) => {
-      const written = options.rotate === undefined ? writeAll(options) : rotate(options.out, options.rotate);
-      print(ctx, command, { dir: options.out, files: written }, () =>
-        [`wrote ${written.map((file) => join(options.out, file)).join(", ")}`].join("\n"),
+      const written = options.rotate === undefined ? writeAll(options) : rotate(options, options.rotate);
+      print(
+        ctx,
+        command,
+        { dir: options.out, files: written },
+        () => `wrote ${written.map((file) => join(options.out, file)).join(", ")}`,
       );
     });
 }
@@ -89,7 +92,13 @@ function writeAll(options: NatsConfigOptions): string[] {
   return [...files.keys()];
 }
 
-function rotate(dir: string, roleText: string): string[] {
+function rotate(options: NatsConfigOptions, roleText: string): string[] {
+  if (options.tlsCert !== undefined || options.tlsKey !== undefined || options.storeDir !== undefined) {
+    throw new UsageError(
+      "--rotate changes one password and keeps nats.conf's other settings: edit the file for those",
+    );
+  }
+  const dir = options.out;
   if (!isRole(roleText)) throw new UsageError(`--rotate ${roleText}: expected one of ${ROLES.join(", ")}`);
   const confPath = join(dir, "nats.conf");
   const credentialsPath = join(dir, credentialsFileName(roleText));
