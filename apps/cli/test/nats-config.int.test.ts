@@ -169,7 +169,18 @@ describe("the config on a real nats-server", () => {
     expect(fresh).not.toBe(old.agent);
     for (const role of ROLES.filter((r) => r !== "agent")) expect(await password(dir, role)).toBe(old[role]);
 
+    // Logged in before the reload: the rotated role's connection is closed, the others' stay up.
+    const login = (role: Role, pass: string) =>
+      connect({
+        ...natsOptionsFromEnv({ NATS_URL: server.url, NATS_USER: role, NATS_PASSWORD: pass }),
+        reconnect: false,
+      });
+    const agentBefore = await login("agent", old.agent);
+    const routerBefore = await login("router", old.router);
     await execFileAsync(process.env.NATS_SERVER_BIN || "nats-server", ["--signal", `reload=${server.pid}`]);
+    await waitUntil(() => agentBefore.isClosed(), "the agent's old connection closed", 10_000, 50);
+    expect(routerBefore.isClosed()).toBe(false);
+    await routerBefore.close();
     await waitUntil(
       async () => !(await logsIn(server, "agent", old.agent)),
       "the old agent password refused",

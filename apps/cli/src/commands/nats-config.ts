@@ -48,8 +48,8 @@ export function registerNatsConfig(program: Command, ctx: CommandContext): void 
     .addHelpText(
       "after",
       "\nFiles are written 0600. Start nats-server -c DIR/nats.conf and give each service its role's\n" +
-        "file (NATS_USER, NATS_PASSWORD). After --rotate, run nats-server --signal reload and restart\n" +
-        "that role's processes with the new file.",
+        "file (NATS_USER, NATS_PASSWORD). After --rotate, run nats-server --signal reload (it closes\n" +
+        "that role's connections) and restart that role's processes with the new file.",
     )
     .action((options: NatsConfigOptions, command: Command) => {
       const written = options.rotate === undefined ? writeAll(options) : rotate(options, options.rotate);
