@@ -158,7 +158,9 @@ describe("docker-compose.yml NATS authentication", () => {
     expect(writer?.build?.dockerfile).toBe("apps/cli/Dockerfile");
     const text = script(writer ?? {});
     expect(text).toContain("nats-config --out");
-    expect(writer?.command?.[0]).toMatch(/^chown node:node \/tokens; test -s \/nats-conf\/nats\.conf && exit 0;/);
+    expect(writer?.command?.[0]).toMatch(
+      /^chown node:node \/tokens; test -s \/nats-conf\/nats\.conf && exit 0;/,
+    );
     expect(text).toContain("for role in watcher router health agent admin;");
     expect(credentialVolumes(writer ?? {}).sort()).toEqual(ROLES.map((role) => `creds-${role}`).sort());
     expect(writer?.volumes).toContain("nats-conf:/nats-conf");
