@@ -102,10 +102,11 @@ async function snapshot(): Promise<{ routeKeys: string[]; configKeys: string[]; 
   const table = await readRouteTable(routesKv);
   const watcher = await connectAs("watcher");
   const configKv = await openConfigBucket(watcher.nc);
+  // A set: keys() may yield a key twice when the watcher rewrites it meanwhile (agents' load).
   const keys = async (kv: typeof routesKv) => {
-    const found: string[] = [];
-    for await (const key of await kv.keys()) found.push(key);
-    return found.sort();
+    const found = new Set<string>();
+    for await (const key of await kv.keys()) found.add(key);
+    return [...found].sort();
   };
   return {
     routeKeys: await keys(routesKv),
