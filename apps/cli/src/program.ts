@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import type { CliIo, CommandContext, RunningService } from "./cli-context.js";
+import { registerNatsConfig } from "./commands/nats-config.js";
 import { registerQuery } from "./commands/query.js";
 import { registerRoute } from "./commands/route.js";
 import { registerServices } from "./commands/services.js";
@@ -21,7 +22,7 @@ export type CliOutcome = { exitCode: number } | { service: RunningService };
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command("signalbox")
     .description(
-      "Signalbox: dynamic HTTP load balancer. Steer it (query, route, shape, token) or run a service.",
+      "Signalbox: dynamic HTTP load balancer. Steer it (query, route, shape, token), run a service, or write its NATS auth (nats-config).",
     )
     .version(VERSION, "-V, --version", "print the version")
     .option(
@@ -45,6 +46,7 @@ export function createProgram(ctx: CommandContext): Command {
   registerShape(program, ctx);
   registerToken(program, ctx);
   registerServices(program, ctx);
+  registerNatsConfig(program, ctx);
   return program;
 }
 

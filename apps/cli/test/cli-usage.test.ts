@@ -27,7 +27,17 @@ describe("help and version", () => {
   it("prints the help with every command when run without arguments", async () => {
     const { exitCode, stdout } = await run();
     expect(exitCode).toBe(0);
-    for (const command of ["query", "route", "shape", "token", "router", "watcher", "health", "agent"]) {
+    for (const command of [
+      "query",
+      "route",
+      "shape",
+      "token",
+      "router",
+      "watcher",
+      "health",
+      "agent",
+      "nats-config",
+    ]) {
       expect(stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
     }
   });
@@ -42,6 +52,7 @@ describe("help and version", () => {
     [["shape", "--help"], /routeId=weight/],
     [["token", "create", "--help"], /--ttl <duration>/],
     [["query", "--help"], /--json/],
+    [["nats-config", "--help"], /--rotate <role>/],
   ])("has --help on %j", async (argv, text) => {
     const { exitCode, stdout } = await run(...argv);
     expect(exitCode).toBe(0);

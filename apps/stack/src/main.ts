@@ -17,7 +17,9 @@ try {
       `  try          curl -H 'Host: ${DEMO_HOST}' ${stack.routerUrl}/`,
       `  admin        ${stack.adminUrl}/routes  ${stack.adminUrl}/metrics  ${stack.adminUrl}/explain?url=http://${DEMO_HOST}/`,
       `  health gRPC  ${stack.grpcAddress}`,
-      `  control      NATS_URL=${stack.natsUrl} npx signalbox query`,
+      stack.natsAuth
+        ? `  control      (set -a; . ${stack.natsAuth.dir}/admin.env; NATS_URL=${stack.natsUrl} npx signalbox query)`
+        : `  control      NATS_URL=${stack.natsUrl} npx signalbox query`,
       `  logs         ${stack.logDir}`,
       "Press Ctrl-C to stop.",
       "",

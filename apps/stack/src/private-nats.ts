@@ -1,6 +1,7 @@
 // The stack's private nats-server: a supervised child in its own process group (a
 // terminal's Ctrl-C reaches only the stack, which stops it last), with JetStream on a
-// temporary store that stop() removes.
+// temporary store that stop() removes, and the users and permissions of the nats.conf
+// `signalbox nats-config` wrote (every role authenticates; anonymous clients are refused).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,17 +26,22 @@ export interface PrivateNats {
 }
 
 /**
- * Starts `nats-server -js` (NATS_SERVER_BIN overrides the binary) on a free loopback
- * port; resolves once it accepts connections. A single server enables JetStream before
- * it accepts clients, so an open port means JetStream answers too.
+ * Starts `nats-server -c <configFile> -js` (NATS_SERVER_BIN overrides the binary) on a
+ * free loopback port (the flags override the file's listen address); resolves once it
+ * accepts connections. A single server enables JetStream before it accepts clients, so an
+ * open port means JetStream answers too.
  */
-export async function startPrivateNats(env: NodeJS.ProcessEnv, logDir: string): Promise<PrivateNats> {
+export async function startPrivateNats(
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  configFile: string,
+): Promise<PrivateNats> {
   const [port] = await findFreePorts(1);
   const storeDir = await mkdtemp(join(tmpdir(), "signalbox-nats-"));
   const service = startChildService({
     name: "nats",
     command: env.NATS_SERVER_BIN || "nats-server",
-    args: ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir],
+    args: ["-c", configFile, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir],
     env,
     logDir,
   });

@@ -1,12 +1,15 @@
 // `npm start`: a private nats-server (unless NATS_URL reaches one), the watcher with
 // examples/routes.yaml, a router, the health service, and two demo backends each
 // behind an agent registered with a freshly created token. Every piece is a real
-// process started through the same `signalbox <service>` entry point users run.
+// process started through the same `signalbox <service>` entry point users run. The
+// private server requires the users `signalbox nats-config` wrote; each process gets
+// only its role's credentials.
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { credentialsFileName, parseCredentials, ROLES, type Role } from "@signalbox/bus";
 import { findFreePorts } from "@signalbox/bus/testing";
 import { type ChildService, startChildService } from "./child-service.js";
 import { StackError } from "./errors.js";
@@ -23,8 +26,20 @@ export interface StackOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** One role's NATS login, as the variables a service reads. */
+export interface RoleNatsEnv {
+  NATS_USER: string;
+  NATS_PASSWORD: string;
+}
+
 export interface Stack {
   readonly natsUrl: string;
+  /**
+   * With the private nats-server: the directory `signalbox nats-config` wrote (nats.conf,
+   * `<role>.env`) and each role's login; undefined when NATS_URL points elsewhere (every
+   * process then gets the NATS_* variables the stack was given).
+   */
+  readonly natsAuth: { dir: string; roles: Readonly<Record<Role, RoleNatsEnv>> } | undefined;
   readonly routerUrl: string;
   readonly adminUrl: string;
   readonly grpcAddress: string;
@@ -80,22 +95,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     services[index] = fresh;
     return fresh;
   };
+  const cli = join(rootDir, "apps/cli/dist/main.js");
   try {
-    nats = env.NATS_URL ? undefined : await startPrivateNats(env, logDir);
+    const natsAuth = env.NATS_URL ? undefined : await writeNatsAuth(cli, join(logDir, "nats-auth"));
+    nats = natsAuth ? await startPrivateNats(env, logDir, join(natsAuth.dir, "nats.conf")) : undefined;
     if (nats) services.push(watch(nats.service));
     const natsUrl = nats?.url ?? (await checkNatsUrl(env.NATS_URL ?? ""));
     const routerListen = env.ROUTER_LISTEN ?? "127.0.0.1:8080";
     const adminListen = env.ROUTER_ADMIN_LISTEN ?? "127.0.0.1:9090";
     const grpcListen = env.HEALTH_GRPC_LISTEN ?? "127.0.0.1:50051";
     const common: NodeJS.ProcessEnv = { ...env, NATS_URL: natsUrl, LOG_LEVEL: env.LOG_LEVEL ?? "info" };
-    const cli = join(rootDir, "apps/cli/dist/main.js");
-    const run = (name: string, args: string[], extraEnv: NodeJS.ProcessEnv) => {
+    // The private server's logins replace whatever NATS_* the stack was started with.
+    if (natsAuth)
+      for (const name of ["NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS"]) delete common[name];
+    const roleEnv = (role: Role): NodeJS.ProcessEnv => ({ ...common, ...natsAuth?.roles[role] });
+    const run = (name: string, role: Role, args: string[], extraEnv: NodeJS.ProcessEnv) => {
       const start = () =>
         startChildService({
           name,
           command: process.execPath,
           args: [cli, ...args],
-          env: { ...common, ...extraEnv },
+          env: { ...roleEnv(role), ...extraEnv },
           logDir,
           cwd: rootDir,
         });
@@ -103,22 +123,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       services.push(watch(start()));
     };
 
-    run("watcher", ["watcher"], {
+    run("watcher", "watcher", ["watcher"], {
       ROUTES_FILE: env.ROUTES_FILE ?? join(rootDir, "examples/routes.yaml"),
       WATCHER_ADMIN_LISTEN: env.WATCHER_ADMIN_LISTEN ?? "127.0.0.1:9091",
     });
-    run("health", ["health"], {
+    run("health", "health", ["health"], {
       HEALTH_GRPC_LISTEN: grpcListen,
       HEALTH_ADMIN_LISTEN: env.HEALTH_ADMIN_LISTEN ?? "127.0.0.1:9092",
     });
-    run("router", ["router"], {
+    run("router", "router", ["router"], {
       ROUTER_LISTEN: routerListen,
       ROUTER_ADMIN_LISTEN: adminListen,
       DRAIN_DELAY_MS: env.DRAIN_DELAY_MS ?? "1000",
       DRAIN_TIMEOUT_MS: env.DRAIN_TIMEOUT_MS ?? "5000",
     });
 
-    const token = await waitFor(() => createToken(cli, common), {
+    const token = await waitFor(() => createToken(cli, roleEnv("admin")), {
       what: "the watcher's control API (token create)",
       timeoutMs: 30_000,
       intervalMs: 500,
@@ -128,6 +148,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const port = demoPorts[index];
       run(
         `agent-${version}`,
+        "agent",
         ["agent", "--", process.execPath, join(rootDir, "apps/stack/dist/demo-backend-main.js")],
         {
           AGENT_BACKEND: `127.0.0.1:${port}`,
@@ -153,6 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     return {
       natsUrl,
+      natsAuth,
       routerUrl,
       adminUrl,
       grpcAddress: grpcListen,
@@ -168,6 +190,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cause: error,
     });
   }
+}
+
+/** Runs `signalbox nats-config --out dir` and reads back each role's login. */
+async function writeNatsAuth(
+  cli: string,
+  dir: string,
+): Promise<{ dir: string; roles: Record<Role, RoleNatsEnv> }> {
+  await execFileAsync(process.execPath, [cli, "nats-config", "--out", dir, "--listen", "127.0.0.1:4222"], {
+    timeout: 30_000,
+  });
+  const roles = {} as Record<Role, RoleNatsEnv>;
+  for (const role of ROLES) {
+    const password = parseCredentials(role, await readFile(join(dir, credentialsFileName(role)), "utf8"));
+    roles[role] = { NATS_USER: role, NATS_PASSWORD: password };
+  }
+  return { dir, roles };
 }
 
 /** NATS_URL as given, once its first server accepts a connection. */

@@ -1,6 +1,7 @@
 // docker-compose.yml checked by reading it (no Docker engine here): every service
 // builds from a Dockerfile that exists, sets only variables its program reads,
-// publishes host ports that never clash, and depends only on real services.
+// publishes host ports that never clash, and depends only on real services; NATS
+// requires the logins nats-config writes and each service mounts only its role's.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { HELP as AGENT_HELP } from "@signalbox/agent";
@@ -14,6 +15,9 @@ const root = resolve(import.meta.dirname, "../../..");
 
 interface ComposeService {
   image?: string;
+  user?: string;
+  command?: string[];
+  entrypoint?: string[];
   build?: { context: string; dockerfile: string };
   environment?: Record<string, string>;
   ports?: string[];
@@ -106,6 +110,78 @@ describe("docker-compose.yml", () => {
           expect(existsSync(join(root, source)), `${name} mounts ${source}`).toBe(true);
         else expect(declaredVolumes, `${name} mounts volume ${source}`).toContain(source);
       }
+    }
+  });
+});
+
+/** The NATS role each Signalbox service logs in as (the demo backends do not use NATS). */
+const ROLE_OF: Record<string, string> = {
+  watcher: "watcher",
+  "watcher-standby": "watcher",
+  router: "router",
+  health: "health",
+  "agent-v1": "agent",
+  "agent-v2": "agent",
+  token: "admin",
+};
+const ROLES = ["watcher", "router", "health", "agent", "admin"];
+
+/** The credentials volumes a service mounts. */
+function credentialVolumes(service: ComposeService): string[] {
+  return (service.volumes ?? [])
+    .map((volume) => volume.split(":")[0] ?? "")
+    .filter((v) => v.startsWith("creds-"));
+}
+
+/** The shell text a service runs (its entrypoint and command). */
+function script(service: ComposeService): string {
+  return [...(service.entrypoint ?? []), ...(service.command ?? [])].join(" ");
+}
+
+describe("docker-compose.yml NATS authentication", () => {
+  const nats = compose.services.nats;
+  const writer = compose.services["nats-config"];
+
+  it("runs nats-server with the nats.conf the one-shot writes, published on 127.0.0.1 only", () => {
+    expect(nats?.command?.slice(0, 2)).toEqual(["-c", "/etc/nats/nats.conf"]);
+    expect(nats?.volumes).toContain("nats-conf:/etc/nats:ro");
+    expect(nats?.depends_on?.["nats-config"]).toEqual({ condition: "service_completed_successfully" });
+    // The store is in the file (a reload is refused for a store given by -sd).
+    expect(script(writer ?? {})).toContain("--store-dir /data");
+    expect(nats?.volumes).toContain("nats-data:/data");
+    expect(nats?.command).not.toContain("-sd");
+    expect(nats?.ports?.length).toBeGreaterThan(0);
+    for (const mapping of nats?.ports ?? []) expect(mapping).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it("writes the config with signalbox nats-config once, and every role's login into its own volume", () => {
+    expect(writer?.build?.dockerfile).toBe("apps/cli/Dockerfile");
+    const text = script(writer ?? {});
+    expect(text).toContain("nats-config --out");
+    expect(writer?.command?.[0]).toMatch(
+      /^chown node:node \/tokens; test -s \/nats-conf\/nats\.conf && exit 0;/,
+    );
+    expect(text).toContain("for role in watcher router health agent admin;");
+    expect(credentialVolumes(writer ?? {}).sort()).toEqual(ROLES.map((role) => `creds-${role}`).sort());
+    expect(writer?.volumes).toContain("nats-conf:/nats-conf");
+  });
+
+  it.each(Object.entries(ROLE_OF))("%s mounts only the %s login, read-only, and sources it", (name, role) => {
+    const service = compose.services[name];
+    expect(service, name).toBeDefined();
+    expect(credentialVolumes(service ?? {})).toEqual([`creds-${role}`]);
+    expect(service?.volumes).toContain(`creds-${role}:/run/signalbox:ro`);
+    expect(script(service ?? {})).toContain("set -a && . /run/signalbox/nats.env && set +a");
+    expect(
+      Object.keys(service?.environment ?? {}).filter((variable) => /NATS_(USER|PASSWORD)/.test(variable)),
+    ).toEqual([]);
+  });
+
+  it("gives no other service a login or the server's config", () => {
+    for (const [name, service] of services) {
+      if (name in ROLE_OF || name === "nats-config") continue;
+      expect(credentialVolumes(service), name).toEqual([]);
+      if (name !== "nats") expect(service.volumes ?? [], name).not.toContain("nats-conf:/etc/nats:ro");
     }
   });
 });

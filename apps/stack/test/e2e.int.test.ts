@@ -36,7 +36,13 @@ beforeAll(async () => {
   });
   measured["stack up"] = Date.now() - startedAt;
   await marathon.waitForStreams(1, STEP_TIMEOUT_MS);
-  nc = await connectNats({ servers: stack.natsUrl, name: "e2e-test", logger: pino({ level: "silent" }) });
+  // The stack runs under NATS auth: the test reads health verdicts with the router's login.
+  nc = await connectNats({
+    env: { ...stack.natsAuth?.roles.router },
+    servers: stack.natsUrl,
+    name: "e2e-test",
+    logger: pino({ level: "silent" }),
+  });
   nc.subscribe(subjects.health("/shop"), {
     callback: (_error, msg) => {
       const decoded = codecs.health.decode(msg.data);

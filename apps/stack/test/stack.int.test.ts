@@ -4,7 +4,7 @@
 // to install it and exits 1. Needs `npx nx run-many -t build` (real processes run dist/)
 // and Linux (/proc and ps show the process tree).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { findFreePorts } from "@signalbox/bus/testing";
@@ -204,11 +204,24 @@ describe("npm start (apps/stack/dist/main.js)", () => {
       "agent-v1.log",
       "agent-v2.log",
       "health.log",
+      "nats-auth",
       "nats.log",
       "router.log",
       "watcher.log",
     ]);
-    for (const file of readdirSync(logDir)) {
+    // The logins `signalbox nats-config` wrote stay for `signalbox query`, readable by this user only.
+    const authDir = join(logDir, "nats-auth");
+    expect(statSync(authDir).mode & 0o777).toBe(0o700);
+    expect(readdirSync(authDir).sort()).toEqual([
+      "admin.env",
+      "agent.env",
+      "health.env",
+      "nats.conf",
+      "router.env",
+      "watcher.env",
+    ]);
+    expect(launcher.output()).toContain(`. ${authDir}/admin.env;`);
+    for (const file of readdirSync(logDir).filter((name) => name.endsWith(".log"))) {
       expect(readFileSync(join(logDir, file), "utf8"), file).not.toContain("stop failed");
     }
     for (const agent of ["agent-v1.log", "agent-v2.log"]) {

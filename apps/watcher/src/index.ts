@@ -5,6 +5,8 @@ import {
   configKeys,
   connectNats,
   followRouteTables,
+  hasNatsCredentials,
+  natsOptionsFromEnv,
   openConfigBucket,
   openRoutesBucket,
   readRouteTable,
@@ -133,6 +135,16 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   const nc =
     deps.nc ??
     (await connectNats({ env: config.natsEnv, name: `signalbox-watcher ${config.watcherId}`, logger }));
+  // Who may call signalbox.api.* is NATS's to enforce (only the admin role may publish
+  // there); a watcher logged in without credentials serves whoever reaches the server.
+  if (!hasNatsCredentials(natsOptionsFromEnv(config.natsEnv))) {
+    logger
+      .child({ component: "api" })
+      .warn(
+        "no NATS credentials: any client of this NATS server may call signalbox.api.* (route add, shape, " +
+          "token create); run NATS with the users of `signalbox nats-config` so only the admin role can",
+      );
+  }
   // One bucket after the other (nats-server 2.9 is touchy about concurrent KV creation).
   const openBuckets = async () => ({
     routesKv: await openRoutesBucket(nc),

@@ -190,6 +190,32 @@ describe("watcher", () => {
     }
   });
 
+  it("warns at start when its NATS settings carry no credentials, and not with them", async () => {
+    const run = async (watcherId: string, natsEnv: Record<string, string>) => {
+      const nc = await connectNats({ env: natsEnv, name: watcherId, logger: captureLogger("silent").logger });
+      const log = captureLogger("info");
+      const clock = new ManualClock(1_700_000_000_000);
+      const watcher = await start(
+        { ...config(watcherId), natsEnv },
+        { clock, nc, logger: log.logger, random: () => 0.5 },
+      );
+      cleanups.push(async () => {
+        await watcher.stop();
+        await nc.close().catch(() => undefined);
+      });
+      // Stopped only once it has published, as every watcher in this file is.
+      await driveUntil(clock, () => version(watcher) === 1, `${watcherId} version 1`);
+      return log.find("no NATS credentials: any client of this NATS server may call signalbox.api.*");
+    };
+    expect(await run("w1", { NATS_URL: nats.url })).toEqual([
+      expect.objectContaining({ component: "api", level: 40 }),
+    ]);
+    const locked = await startNatsServer({ user: "watcher", password: "watcher-password" });
+    cleanups.push(() => locked.stop());
+    const login = { NATS_URL: locked.url, NATS_USER: "watcher", NATS_PASSWORD: "watcher-password" };
+    expect(await run("w2", login)).toEqual([]);
+  });
+
   it("serves /healthz and /metrics on the admin listener", async () => {
     marathon.apps = [app("/shop/web")];
     const clock = new ManualClock(1_700_000_000_000);

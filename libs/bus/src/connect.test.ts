@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_NATS_URL, natsOptionsFromEnv } from "./connect.js";
+import { DEFAULT_NATS_URL, hasNatsCredentials, natsOptionsFromEnv } from "./connect.js";
 import { ConfigError } from "./errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "signalbox-creds-"));
@@ -57,6 +57,20 @@ describe("natsOptionsFromEnv", () => {
       user: "sb",
       pass: "pw",
     });
+  });
+
+  it("takes replies on the user's own inbox prefix, escaped to one token", () => {
+    expect(natsOptionsFromEnv({ NATS_USER: "router", NATS_PASSWORD: "pw" }).inboxPrefix).toBe(
+      "_INBOX_router",
+    );
+    expect(natsOptionsFromEnv({ NATS_USER: "a.b", NATS_PASSWORD: "pw" }).inboxPrefix).toBe("_INBOX_a%2Eb");
+    expect(natsOptionsFromEnv({ NATS_TOKEN: "t0k" }).inboxPrefix).toBeUndefined();
+  });
+
+  it("tells whether any credentials are given", () => {
+    expect(hasNatsCredentials(natsOptionsFromEnv({}))).toBe(false);
+    expect(hasNatsCredentials(natsOptionsFromEnv({ NATS_USER: "sb", NATS_PASSWORD: "pw" }))).toBe(true);
+    expect(hasNatsCredentials(natsOptionsFromEnv({ NATS_TOKEN: "t0k" }))).toBe(true);
   });
 
   it("passes a token", () => {

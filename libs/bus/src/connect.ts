@@ -15,20 +15,23 @@ import { createBackoff, sleep } from "@signalbox/backoff";
 import type { Logger } from "pino";
 import { ConfigError } from "./errors.js";
 import { redactUrlCredentials } from "./redact.js";
+import { inboxPrefix } from "./roles/role-permissions.js";
+import { encodeServiceToken } from "./subjects.js";
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
 /** Where and how to connect; the part of the NATS client options the environment decides. */
 export type NatsConnectOptions = Pick<
   NodeConnectionOptions,
-  "servers" | "user" | "pass" | "token" | "authenticator"
+  "servers" | "user" | "pass" | "token" | "authenticator" | "inboxPrefix"
 >;
 
 /**
  * NATS_URL (comma-separated, default nats://127.0.0.1:4222), NATS_USER + NATS_PASSWORD,
  * NATS_TOKEN, NATS_CREDS (a creds file, read and checked now). Throws ConfigError naming
  * the variable for a bad URL, a half-given user/password, two auth methods at once, or an
- * unreadable or malformed creds file.
+ * unreadable or malformed creds file. With NATS_USER, replies come to `_INBOX_<user>.>`,
+ * the only inbox a role's permissions let it subscribe to (see rolePermissions).
  */
 export function natsOptionsFromEnv(env: Record<string, string | undefined>): NatsConnectOptions {
   const options: NatsConnectOptions = { servers: parseServers(env.NATS_URL) };
@@ -48,10 +51,17 @@ export function natsOptionsFromEnv(env: Record<string, string | undefined>): Nat
   if (creds !== undefined && (user !== undefined || token !== undefined)) {
     throw new ConfigError("NATS_CREDS", creds, "cannot be combined with NATS_USER or NATS_TOKEN");
   }
-  if (user !== undefined) Object.assign(options, { user, pass: password });
+  if (user !== undefined) {
+    Object.assign(options, { user, pass: password, inboxPrefix: inboxPrefix(encodeServiceToken(user)) });
+  }
   if (token !== undefined) options.token = token;
   if (creds !== undefined) options.authenticator = readCreds(creds);
   return options;
+}
+
+/** True when the options carry any credentials (user, token or creds file). */
+export function hasNatsCredentials(options: NatsConnectOptions): boolean {
+  return options.user !== undefined || options.token !== undefined || options.authenticator !== undefined;
 }
 
 function parseServers(value: string | undefined): string[] {
@@ -151,6 +161,13 @@ export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnect
     try {
       const nc = await connect(options);
       log.info({ server: redactUrlCredentials(nc.getServer()), name: opts.name }, "connected to NATS");
+      if (!hasNatsCredentials(fromEnv)) {
+        log.warn(
+          { server: redactUrlCredentials(nc.getServer()) },
+          "connected to NATS without credentials: any client of this server can read and steer Signalbox " +
+            "(development only; see `signalbox nats-config`)",
+        );
+      }
       logStatus(nc, log).catch((error: unknown) => log.error({ err: error }, "NATS status logging failed"));
       return nc;
     } catch (error) {

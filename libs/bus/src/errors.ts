@@ -93,3 +93,15 @@ export class RouteTableError extends Error {
     super(`route table ${key}: ${reason}`, options);
   }
 }
+
+/** A NATS auth file (nats.conf, `<role>.env`) or its input is not what nats-config writes. */
+export class NatsConfigError extends Error {
+  override readonly name = "NatsConfigError";
+  readonly code = "SB_NATS_CONFIG";
+  constructor(
+    readonly what: string,
+    reason: string,
+  ) {
+    super(`${what}: ${reason}`);
+  }
+}

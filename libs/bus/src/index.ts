@@ -12,4 +12,6 @@ export * from "./messages/health.js";
 export * from "./messages/routes.js";
 export * from "./messages/stats.js";
 export * from "./redact.js";
+export * from "./roles/nats-config.js";
+export * from "./roles/role-permissions.js";
 export * from "./subjects.js";

@@ -32,6 +32,37 @@ describe("connectNats", () => {
     );
   });
 
+  it("warns when it connects without credentials, and not with them", async () => {
+    const open = await server({ jetstream: false });
+    const anonymous = captureLogger();
+    const first = await connectNats({
+      env: { NATS_URL: open.url },
+      name: "anonymous",
+      logger: anonymous.logger,
+    });
+    cleanups.push(() => first.close());
+    expect(anonymous.find("connected to NATS without credentials")).toEqual([
+      expect.objectContaining({ level: 40, server: `127.0.0.1:${open.port}` }),
+    ]);
+    const locked = await server({ jetstream: false, user: "sb", password: "pw" });
+    const withLogin = captureLogger();
+    const second = await connectNats({
+      env: { NATS_URL: locked.url, NATS_USER: "sb", NATS_PASSWORD: "pw" },
+      name: "with-login",
+      logger: withLogin.logger,
+    });
+    cleanups.push(() => second.close());
+    expect(withLogin.find("without credentials")).toEqual([]);
+    // Its replies come to its own inbox prefix: a request round-trips through it.
+    const sub = second.subscribe("echo", {
+      callback: (_error, msg) => {
+        msg.respond(msg.reply ?? "");
+      },
+    });
+    cleanups.push(async () => sub.unsubscribe());
+    expect((await second.request("echo", "", { timeout: 5_000 })).string()).toMatch(/^_INBOX_sb\./);
+  });
+
   it("keeps retrying the first connect, logging each failure, until a server appears", async () => {
     const [port] = await findFreePorts(1);
     const logs = captureLogger();

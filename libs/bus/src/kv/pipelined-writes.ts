@@ -61,7 +61,9 @@ export function writeKvPipelined(
   const window = opts.window ?? 4096;
   const ackTimeoutMs = opts.ackTimeoutMs ?? 5_000;
   const clock = opts.clock ?? systemClock;
-  const inbox = createInbox();
+  // The connection's own prefix (nats.js keeps it on the connection's options, as its
+  // JetStream client reads it): a role may subscribe only below its `_INBOX_<user>`.
+  const inbox = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
   return new Promise<void>((resolve, reject) => {
     let sent = 0;
     let acked = 0;

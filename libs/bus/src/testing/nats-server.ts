@@ -8,6 +8,8 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { sleep } from "@signalbox/backoff";
 import { NatsServerStartError } from "../errors.js";
+import { inboxPrefix } from "../roles/role-permissions.js";
+import { encodeServiceToken } from "../subjects.js";
 import { findFreePorts } from "./free-port.js";
 import { type NatsProcess, spawnNatsProcess, trackStoreDir, untrackStoreDir } from "./nats-process.js";
 
@@ -24,6 +26,14 @@ export interface NatsServerOptions {
   password?: string;
   /** Require this token from clients. */
   token?: string;
+  /**
+   * A nats.conf (`signalbox nats-config`) whose users and permissions the server enforces;
+   * `user`/`password` then only say how the readiness probe logs in (not passed as flags).
+   * The harness's port, address and store flags override the file's listen and store_dir.
+   */
+  configFile?: string;
+  /** The CA the readiness probe trusts, for a configFile that requires TLS. */
+  tlsCaFile?: string;
 }
 
 export interface NatsServer {
@@ -59,7 +69,7 @@ export interface NatsServerSpec {
   port: number;
   jetstream: boolean;
   extraArgs: readonly string[];
-  auth?: Pick<NatsServerOptions, "user" | "password" | "token">;
+  auth?: Pick<NatsServerOptions, "user" | "password" | "token" | "tlsCaFile">;
 }
 
 /** A NatsServer whose process is spawned but maybe not ready yet (see waitReady). */
@@ -135,6 +145,9 @@ async function probe(url: string, spec: NatsServerSpec): Promise<void> {
     user: spec.auth?.user,
     pass: spec.auth?.password,
     token: spec.auth?.token,
+    // The probe's replies come where a role's permissions let them (as connectNats sets it).
+    ...(spec.auth?.user !== undefined && { inboxPrefix: inboxPrefix(encodeServiceToken(spec.auth.user)) }),
+    ...(spec.auth?.tlsCaFile !== undefined && { tls: { caFile: spec.auth.tlsCaFile } }),
   });
   try {
     if (spec.jetstream) await jetstreamManager(nc, { timeout: 1_000 });
@@ -145,6 +158,7 @@ async function probe(url: string, spec: NatsServerSpec): Promise<void> {
 }
 
 function authArgs(opts: NatsServerOptions): string[] {
+  if (opts.configFile !== undefined) return ["-c", opts.configFile];
   const args: string[] = [];
   if (opts.user !== undefined) args.push("--user", opts.user, "--pass", opts.password ?? "");
   if (opts.token !== undefined) args.push("--auth", opts.token);
