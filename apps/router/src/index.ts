@@ -4,7 +4,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "@signalbox/backoff";
-import { codecs, connectNats, subjects } from "@signalbox/bus";
+import { connectNats, createSkippedKeys, decodeHealthMessage, subjects } from "@signalbox/bus";
 import type { AdminServer, ListenAddress } from "@signalbox/service";
 import pino, { type Logger } from "pino";
 import { startRouterAdmin } from "./admin/admin-server.js";
@@ -73,7 +73,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     onSwap: (table, changedBackends) => {
       const backends = table.compiled.backendsById;
       if (changedBackends === undefined) stats.observeTable(backends.values());
-      else stats.observeChanges(changedBackends, (id) => backends.has(id));
+      else stats.observeChanges(changedBackends, (id) => backends.get(id));
       // Pools only close for backends gone from the table: none gone, nothing to prune.
       if (changedBackends === undefined || changedBackends.some((id) => !backends.has(id))) {
         pools.prune((id) => backends.has(id));
@@ -82,7 +82,8 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     },
   });
   const connections = new Connections();
-  metrics = new RouterMetrics({ stats, tables, connections });
+  const skippedKeys = createSkippedKeys({ logger: log("table") });
+  metrics = new RouterMetrics({ stats, tables, connections, skippedKeys });
   const requestDeps: RequestDeps = {
     tables,
     stats,
@@ -150,14 +151,30 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       logger: log("nats"),
       signal: abort.signal,
     });
+    const healthLog = log("health");
     nc.subscribe(subjects.healthAll, {
       callback: (err, msg) => {
         if (err) return;
-        const decoded = codecs.health.decode(msg.data);
-        if (decoded.ok) stats.setHealth(decoded.value.backends);
+        const verdicts = decodeHealthMessage(msg.subject, msg.data);
+        if (!verdicts.ok) {
+          metrics?.countHealthIgnored(1);
+          healthLog.debug({ subject: msg.subject, reason: verdicts.reason }, "health message ignored");
+          return;
+        }
+        const { service, backends } = verdicts.value;
+        const serviceOf = (id: string) => tables.current()?.compiled.backendsById.get(id)?.service;
+        const ignored = stats.setHealth(service, backends, serviceOf);
+        if (ignored > 0) metrics?.countHealthIgnored(ignored);
       },
     });
-    await followTables({ nc, store: tables, clock, logger: log("table"), signal: abort.signal });
+    await followTables({
+      nc,
+      store: tables,
+      clock,
+      logger: log("table"),
+      signal: abort.signal,
+      skipped: skippedKeys,
+    });
   })().catch((err: unknown) => {
     if (!abort.signal.aborted) logger.error({ err }, "NATS follower stopped");
   });

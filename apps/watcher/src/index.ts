@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "@signalbox/backoff";
 import {
   configKeys,
   connectNats,
+  createSkippedKeys,
   followRouteTables,
   openConfigBucket,
   openRoutesBucket,
@@ -21,6 +22,7 @@ import { createApiProvider } from "./providers/api/api-provider.js";
 import { createFileProvider } from "./providers/file/file-provider.js";
 import { createMarathonProvider } from "./providers/marathon/marathon-provider.js";
 import type { Provider } from "./providers/provider.js";
+import { watchBucketKeys } from "./publish/bucket-keys.js";
 import { createKvPublisher } from "./publish/kv-publisher.js";
 import { createTableBuilder, type TableBuilder } from "./table/table-builder.js";
 import { createTokenStore, type TokenStore } from "./tokens/token-store.js";
@@ -148,7 +150,16 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   const ctx: WatcherContext = { config, logger, clock, random, nc, routesKv, configKv, metrics, tokens };
 
   const providers = createProviders(ctx);
-  const publisher = createKvPublisher({ kv: routesKv, nc, logger: logger.child({ component: "publish" }) });
+  const skipped = createSkippedKeys({ logger: logger.child({ component: "routes-kv" }) });
+  metrics.observeSkippedKeys(() => skipped.total);
+  const bucketKeys = watchBucketKeys(routesKv, { logger: logger.child({ component: "routes-kv" }), clock });
+  const publisher = createKvPublisher({
+    kv: routesKv,
+    nc,
+    logger: logger.child({ component: "publish" }),
+    skipped,
+    bucketKeys,
+  });
   const builder = createTableBuilder({
     clock,
     random,
@@ -172,6 +183,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
       signal: controller.signal,
       onTable: (table) => builder.observe(table),
       logger: logger.child({ component: "follow" }),
+      skipped,
       clock,
     }).catch((error: unknown) => {
       if (!controller.signal.aborted) logger.error({ err: error }, "following signalbox-routes failed");
@@ -221,6 +233,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     });
     services = await startServices(ctx, builder);
   } catch (error) {
+    bucketKeys.stop();
     await admin?.stop();
     if (!deps.nc) await nc.close();
     throw error;
@@ -248,6 +261,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
       await builder.stop();
       await lease.stop();
       unfollow();
+      bucketKeys.stop();
       await adminServer.stop();
       if (!deps.nc) await nc.drain();
       logger.info("watcher stopped");

@@ -3,6 +3,7 @@ export * from "./codec.js";
 export * from "./codecs.js";
 export * from "./connect.js";
 export * from "./errors.js";
+export * from "./health-verdicts.js";
 export * from "./kv/buckets.js";
 export * from "./kv/routes-reader.js";
 export * from "./kv/routes-writer.js";
