@@ -4,7 +4,7 @@ import { type AgentRegisterRequest, type AgentRejectCode, agentCodecs, subjects 
 import type { NatsConnection } from "./bus-types.js";
 
 export type RegisterOutcome =
-  | { kind: "accepted"; backendId: string; heartbeatIntervalMs: number }
+  | { kind: "accepted"; backendId: string; heartbeatIntervalMs: number; session: string }
   | { kind: "rejected"; code: AgentRejectCode; message: string }
   | { kind: "unreachable"; reason: string };
 
@@ -30,6 +30,7 @@ export async function requestRegistration(
     kind: "accepted",
     backendId: reply.value.backendId,
     heartbeatIntervalMs: reply.value.heartbeatIntervalMs,
+    session: reply.value.session,
   };
 }
 
@@ -41,7 +42,7 @@ export type DeregisterOutcome =
 /** Asks the watcher to drop the backend now rather than after 3 missed heartbeats; never throws. */
 export async function requestDeregistration(
   nc: NatsConnection,
-  request: { backendId: string; instanceId: string },
+  request: { backendId: string; instanceId: string; session: string },
   timeoutMs: number,
 ): Promise<DeregisterOutcome> {
   let data: Uint8Array;

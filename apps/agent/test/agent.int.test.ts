@@ -34,17 +34,32 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Accepts every registration as `agent-test` and records the heartbeats. */
+/** The session the stand-in watcher hands out at its n-th registration (1-based). */
+const sessionOf = (n: number) => `stand-in-session-${String(n).padStart(8, "0")}`;
+
+/**
+ * Accepts every registration as `agent-test` with a new session each time and records the
+ * heartbeats and deregistrations; a heartbeat without the latest session gets `not-registered`,
+ * as the watcher answers it. `forget()` makes it lose the session (a watcher restart).
+ */
 function standInWatcher() {
   const registrations: unknown[] = [];
   const heartbeats: AgentHeartbeat[] = [];
+  const deregistrations: unknown[] = [];
+  let current: string | undefined;
   const subs = [
     nc.subscribe(subjects.agentRegister, {
       callback: (_e, msg) => {
         const decoded = agentCodecs.register.decode(msg.data);
         registrations.push(decoded.ok ? decoded.value : decoded.reason);
+        current = sessionOf(registrations.length);
         msg.respond(
-          agentCodecs.registerReply.encode({ ok: true, backendId: "agent-test", heartbeatIntervalMs: 50 }),
+          agentCodecs.registerReply.encode({
+            ok: true,
+            backendId: "agent-test",
+            heartbeatIntervalMs: 50,
+            session: current,
+          }),
         );
       },
     }),
@@ -52,11 +67,20 @@ function standInWatcher() {
       callback: (_e, msg) => {
         const decoded = agentCodecs.heartbeat.decode(msg.data);
         if (decoded.ok) heartbeats.push(decoded.value);
-        msg.respond(agentCodecs.heartbeatReply.encode({ ok: true }));
+        const known = decoded.ok && decoded.value.session === current;
+        msg.respond(
+          agentCodecs.heartbeatReply.encode(
+            known
+              ? { ok: true }
+              : { ok: false, error: { code: "not-registered", message: "unknown session" } },
+          ),
+        );
       },
     }),
     nc.subscribe(subjects.agentDeregister, {
       callback: (_e, msg) => {
+        const decoded = agentCodecs.deregister.decode(msg.data);
+        deregistrations.push(decoded.ok ? decoded.value : decoded.reason);
         msg.respond(agentCodecs.deregisterReply.encode({ ok: true, removed: true }));
       },
     }),
@@ -64,7 +88,15 @@ function standInWatcher() {
   cleanups.push(async () => {
     for (const sub of subs) sub.unsubscribe();
   });
-  return { registrations, heartbeats, ready: () => nc.flush() };
+  return {
+    registrations,
+    heartbeats,
+    deregistrations,
+    forget: () => {
+      current = undefined;
+    },
+    ready: () => nc.flush(),
+  };
 }
 
 function config(env: Record<string, string> = {}): AgentConfig {
@@ -116,6 +148,41 @@ describe("agent load reporting", () => {
       rps: 30,
       load: 50,
     });
+  });
+});
+
+describe("agent session", () => {
+  it("heartbeats and deregisters with the session of its registration, and registers again when it is lost", async () => {
+    const watcher = standInWatcher();
+    await watcher.ready();
+    const agent = await start(config({ AGENT_HEALTH_PATH: "/healthz" }), { logger });
+    let stopped = false;
+    cleanups.push(async () => {
+      if (!stopped) await agent.stop();
+    });
+    expect(watcher.registrations).toEqual([
+      expect.objectContaining({
+        healthPath: "/healthz",
+        nonce: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      }),
+    ]);
+    await waitUntil(() => watcher.heartbeats.length > 0, "a heartbeat");
+    expect(watcher.heartbeats[0]?.session).toBe(sessionOf(1));
+
+    watcher.forget();
+    await waitUntil(() => watcher.registrations.length === 2, "a second registration");
+    const nonces = watcher.registrations.map((r) => (r as { nonce: string }).nonce);
+    expect(nonces[1]).not.toBe(nonces[0]);
+    await waitUntil(
+      () => watcher.heartbeats.at(-1)?.session === sessionOf(2),
+      "heartbeats with the new session",
+    );
+
+    stopped = true;
+    await agent.stop();
+    expect(watcher.deregistrations).toEqual([
+      expect.objectContaining({ backendId: "agent-test", session: sessionOf(2) }),
+    ]);
   });
 });
 

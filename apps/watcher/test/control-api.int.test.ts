@@ -352,7 +352,9 @@ describe("tokens", () => {
   });
 
   it.each([
-    ["token.create", { ttl: "soon" }, /ttl "soon" is not a duration/],
+    ["token.create", { service: "web", ttl: "soon" }, /ttl "soon" is not a duration/],
+    ["token.create", {}, /a token is for one service: give service, or anyService: true/],
+    ["token.create", { service: "web", anyService: true }, /service and anyService exclude each other/],
     ["token.revoke", { id: "nope" }, /"nope" is not a token id/],
     ["token.revoke", { id: "tok_000000000000" }, /no token tok_000000000000/],
   ] as const)("%s %j is invalid", async (op, body, message) => {
@@ -401,7 +403,7 @@ describe("robustness and persistence", () => {
     await request("route.add", { pattern: "api.test", selector: "track=stable" });
     await request("route.add", { pattern: "api.test", selector: "track=canary" });
     await request("shape", { pattern: "api.test", weights: [{ routeId: "route001", weight: 3 }] });
-    await request("token.create", {});
+    await request("token.create", { anyService: true });
     const before = await request("query", {});
     const tokensBefore = await request("token.list", {});
 
