@@ -73,6 +73,28 @@ describe("BackendStats", () => {
     expect(stats.isAvailable(backend("late"), false)).toBe(true);
   });
 
+  it("never offers a backend on an own listener, also when a backend moves onto one", () => {
+    const refused: string[] = [];
+    const stats = new BackendStats({
+      clock: new ManualClock(0),
+      ejectAfterFailures: 3,
+      ejectCooldownMs: 1000,
+      slowStartMs: 0,
+      healthTtlMs: 5000,
+      isOwnListener: (address) => address === "127.0.0.1:80",
+      onOwnListener: (b) => refused.push(b.id),
+    });
+    const self = { ...backend("self"), address: "127.0.0.1:80" };
+    stats.observeTable([self, backend("a")]);
+    expect(stats.isAvailable(self, false)).toBe(false);
+    expect(stats.isAvailable(backend("a"), false)).toBe(true);
+    const moved = { ...backend("a"), address: "127.0.0.1:80" };
+    stats.observeChanges(["a"], (id) => (id === "a" ? moved : self));
+    expect(stats.isAvailable(moved, false)).toBe(false);
+    stats.observeTable([self, moved]);
+    expect(refused).toEqual(["self", "a"]);
+  });
+
   it("keeps a verdict that arrives before the table naming the backend", () => {
     const { stats } = setup();
     stats.observeTable([]);

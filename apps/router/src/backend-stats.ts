@@ -17,6 +17,8 @@ export class BackendState {
   health: HealthVerdict | undefined = undefined;
   /** Epoch ms past which `health` is stale and ignored (the health service stopped publishing). */
   healthExpiresAt = 0;
+  /** The address is one of this router's own listeners: never forwarded to (it would loop). */
+  ownListener = false;
   /** Since the last `takeCounts()`. */
   requests = 0;
   errors = 0;
@@ -45,6 +47,10 @@ export interface BackendStatsOptions {
   healthTtlMs: number;
   /** Called when a backend is ejected (its pool is closed and reopened fresh). */
   onEject?(id: string): void;
+  /** Whether `address` is one of this router's own listeners (own-listeners.ts); default never. */
+  isOwnListener?(address: string): boolean;
+  /** Called when a backend of the table turns out to be on an own listener (it gets no requests). */
+  onOwnListener?(backend: Backend): void;
 }
 
 /** Slow start begins at this share of a backend's weight. */
@@ -79,7 +85,9 @@ export class BackendStats {
     const present = new Set<string>();
     for (const backend of backends) {
       present.add(backend.id);
-      if (!this.states.has(backend.id)) this.admit(backend, rampFrom);
+      const state = this.states.get(backend.id);
+      if (state === undefined) this.admit(backend, rampFrom);
+      else this.checkAddress(state, backend);
     }
     for (const id of this.states.keys()) if (!present.has(id)) this.states.delete(id);
     this.seenTable = true;
@@ -94,8 +102,10 @@ export class BackendStats {
     const rampFrom = this.seenTable ? this.opts.clock.now() : Number.NEGATIVE_INFINITY;
     for (const id of ids) {
       const backend = backendOf(id);
+      const state = this.states.get(id);
       if (backend === undefined) this.states.delete(id);
-      else if (!this.states.has(id)) this.admit(backend, rampFrom);
+      else if (state === undefined) this.admit(backend, rampFrom);
+      else this.checkAddress(state, backend);
     }
     this.seenTable = true;
   }
@@ -111,7 +121,15 @@ export class BackendStats {
       }
       this.pendingHealth.delete(backend.id);
     }
+    this.checkAddress(state, backend);
     this.states.set(backend.id, state);
+  }
+
+  /** Marks the state when its (possibly new) address is an own listener; tells onOwnListener once. */
+  private checkAddress(state: BackendState, backend: Backend): void {
+    const own = this.opts.isOwnListener?.(backend.address) ?? false;
+    if (own && !state.ownListener) this.opts.onOwnListener?.(backend);
+    state.ownListener = own;
   }
 
   /**
@@ -122,6 +140,7 @@ export class BackendStats {
     if (backend.state !== "up") return false;
     const state = this.states.get(backend.id);
     if (state === undefined) return !healthRequire;
+    if (state.ownListener) return false;
     const now = this.opts.clock.now();
     if (state.ejectedUntil !== 0 && state.ejectedUntil > now) return false;
     const health = state.healthExpiresAt > now ? state.health : undefined;

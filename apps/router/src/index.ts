@@ -17,6 +17,7 @@ import { handleUpgrade } from "./forward/upgrade.js";
 import { createRequestHandler, type RequestDeps } from "./handle-request.js";
 import { startListener } from "./listener.js";
 import { RouterMetrics } from "./metrics.js";
+import { createOwnListenerCheck, type Listener } from "./own-listeners.js";
 import { startStatsPublisher } from "./stats-publisher.js";
 import { followTables, type NatsConnection } from "./table/table-follower.js";
 import { TableStore } from "./table/table-store.js";
@@ -64,6 +65,14 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     onEject: (id) => {
       log("backend-stats").warn({ backend: id, cooldownMs: config.ejectCooldownMs }, "backend ejected");
       pools.reopen(id);
+    },
+    isOwnListener: createOwnListenerCheck(() => ownListeners),
+    onOwnListener: (backend) => {
+      metrics?.countOwnListenerBackend();
+      log("backend-stats").error(
+        { backend: backend.id, service: backend.service, address: backend.address, source: backend.source },
+        "backend refused: its address is one of this router's own listeners",
+      );
     },
   });
   let metrics: RouterMetrics | undefined;
@@ -116,6 +125,8 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     logger: log("drain"),
   });
   let admin: AdminServer | undefined;
+  /** Where this router listens (ports resolved), so no backend on them gets a request. */
+  const ownListeners: Listener[] = [];
   try {
     for (const address of config.listen) {
       const listener = await startListener(address, {
@@ -128,6 +139,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       });
       servers.push(listener.server);
       addresses.push(listener.address);
+      ownListeners.push({ host: address.host, port: listener.address.port });
     }
     admin = await startRouterAdmin(config.adminListen, {
       tables,
@@ -135,6 +147,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       metrics,
       isDraining: () => drain.isDraining,
     });
+    ownListeners.push(admin.address);
   } catch (err) {
     for (const server of servers) server.close();
     await admin?.stop();

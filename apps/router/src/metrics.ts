@@ -23,6 +23,7 @@ export class RouterMetrics {
   private retries = 0;
   private swaps = 0;
   private healthIgnored = 0;
+  private ownListenerBackends = 0;
 
   constructor(sources: MetricSources) {
     const self = this;
@@ -73,6 +74,15 @@ export class RouterMetrics {
       collect() {
         this.reset();
         this.inc(self.healthIgnored);
+      },
+    });
+    new Counter({
+      name: "signalbox_router_own_listener_backends_total",
+      help: "Backends refused because their address is one of this router's own listeners",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.ownListenerBackends);
       },
     });
     new Counter({
@@ -168,6 +178,10 @@ export class RouterMetrics {
 
   countSwap(): void {
     this.swaps += 1;
+  }
+
+  countOwnListenerBackend(): void {
+    this.ownListenerBackends += 1;
   }
 
   countHealthIgnored(verdicts: number): void {

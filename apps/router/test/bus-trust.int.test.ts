@@ -1,6 +1,7 @@
 // What a stranger on the bus must not achieve against routers: a foreign key in
 // signalbox-routes (`backend.x = "{"`) freezes no router and keeps no new one from becoming
-// ready, and a `health.x` message naming every backend NOT_SERVING takes out only x's.
+// ready, a `health.x` message naming every backend NOT_SERVING takes out only x's, and a
+// backend on the router's own listener gets no request (it would loop).
 import { connectNats, openRoutesBucket } from "@signalbox/bus";
 import { captureLogger, waitUntil } from "@signalbox/bus/testing";
 import { request } from "undici";
@@ -83,5 +84,24 @@ describe("a stranger on the bus", () => {
     // The service's own subject still applies.
     suite.harness.publishHealth("/web", { "h-web": "NOT_SERVING" });
     await waitUntil(async () => (await get(suite.router.url, "hweb.test")).status === 503, "/web's verdict");
+  });
+
+  it("points a backend at the router's own listeners: it gets no request, the router says so", async () => {
+    const port = Number(new URL(suite.router.url).port);
+    const adminPort = Number(new URL(suite.router.admin).port);
+    const loop = backendOf({ id: "loop", address: `127.0.0.1:${port}` }, { app: "loop" });
+    const admin = backendOf({ id: "admin", address: `localhost:${adminPort}` }, { app: "loop" });
+    await suite.publish([endpoint("loop.test", [{ selector: "app=loop" }])], [loop, admin]);
+    const answer = await get(suite.router.url, "loop.test");
+    expect({ status: answer.status, reason: answer.headers["x-signalbox-error"] }).toEqual({
+      status: 503,
+      reason: "no-healthy-backend",
+    });
+    const metrics = await (await request(`${suite.router.admin}/metrics`)).body.text();
+    expect(metrics).toMatch(/^signalbox_router_own_listener_backends_total 2$/m);
+    const refusals = suite.router.logs.lines.filter(
+      (l) => l.msg === "backend refused: its address is one of this router's own listeners",
+    );
+    expect(refusals.map((l) => l.backend).sort()).toEqual(["admin", "loop"]);
   });
 });

@@ -10,6 +10,7 @@ import {
   openRoutesBucket,
   readRouteTable,
 } from "@signalbox/bus";
+import { createDeniedRanges } from "@signalbox/route-model";
 import { type ListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
 import { startControlApi } from "./api/control-api.js";
@@ -171,6 +172,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     sources: providers.map((provider) => provider.source),
     publisher,
     mayWrite: () => lease.isLeader(),
+    deniedRanges: createDeniedRanges(config.denyBackendCidrs),
   });
 
   // A standby follows the table in KV; the leader stops following and writes.

@@ -1,4 +1,6 @@
 // @signalbox/route-model: the only import path of this package.
+export { type Cidr, cidrContains, parseCidr } from "./address/cidr.js";
+export { createDeniedRanges, type DeniedRanges, LINK_LOCAL_CIDRS } from "./address/denied-ranges.js";
 export * from "./errors.js";
 export {
   type MarathonTranslation,

@@ -4,6 +4,7 @@ import {
   type Env,
   parseHostPort,
   readInteger,
+  readList,
   readListenAddress,
   readListenAddresses,
   readLogLevel,
@@ -132,6 +133,25 @@ describe("readInteger", () => {
     const error = configErrorOf(() => readInteger({ N: value }, "N", { default: 5, ...bounds }));
     expect(error).toMatchObject({ variable: "N", value });
     expect(error.message).toBe(`N=${JSON.stringify(value)} is not a whole number ${range}`);
+  });
+});
+
+describe("readList", () => {
+  const even = (item: string) => {
+    if (!/^\d+$/.test(item) || Number(item) % 2 !== 0) throw new Error(`"${item}" is not even`);
+    return Number(item);
+  };
+
+  it("parses each trimmed item; unset or blank is empty", () => {
+    expect(readList({ X: " 2, 4 ,6" }, "X", even)).toEqual([2, 4, 6]);
+    expect(readList({}, "X", even)).toEqual([]);
+    expect(readList({ X: "  " }, "X", even)).toEqual([]);
+  });
+
+  it("names the variable, the value and the entry's problem", () => {
+    const error = configErrorOf(() => readList({ X: "2,3" }, "X", even));
+    expect(error).toMatchObject({ variable: "X", value: "2,3" });
+    expect(error.message).toBe('X="2,3" has an entry that does not read: "3" is not even');
   });
 });
 

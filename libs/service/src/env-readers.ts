@@ -76,6 +76,25 @@ export function readInteger(env: Env, name: string, options: IntegerOptions): nu
   return value;
 }
 
+/**
+ * A comma-separated list in `env[name]`, each item trimmed and given to `parse`, which throws
+ * an Error saying what is wrong with it; unset or blank is `[]`.
+ */
+export function readList<T>(env: Env, name: string, parse: (item: string) => T): T[] {
+  const raw = env[name];
+  const text = raw?.trim();
+  if (text === undefined || text === "") return [];
+  return text.split(",").map((part) => {
+    try {
+      return parse(part.trim());
+    } catch (error) {
+      throw new ConfigError(name, raw, `has an entry that does not read: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  });
+}
+
 /** The NATS_* variables as they are, for @signalbox/bus connectNats (which validates them). */
 export function readNatsEnv(env: Env): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("NATS_")));
