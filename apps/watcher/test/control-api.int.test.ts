@@ -8,12 +8,13 @@ import {
   type ApiOp,
   type ApiReply,
   type ApiRequest,
+  codecs as busCodecs,
   connectNats,
   createApiCodecs,
   openConfigBucket,
   subjects,
 } from "@signalbox/bus";
-import { captureLogger, type NatsServer, startNatsServer } from "@signalbox/bus/testing";
+import { captureLogger, type NatsServer, startNatsServer, waitUntil } from "@signalbox/bus/testing";
 import type { RouteTable } from "@signalbox/route-model";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { KV, NatsConnection } from "../src/bus-types.js";
@@ -149,6 +150,24 @@ describe("route.add and query", () => {
       ["b1", "UNKNOWN"],
       ["b2", "UNKNOWN"],
     ]);
+  });
+
+  it("shows a health verdict only when it came on its own service's subject", async () => {
+    const verdict = (service: string, status: "SERVING" | "NOT_SERVING") =>
+      busCodecs.health.encode({ service, status, backends: { b1: status }, at: Date.now() });
+    // A body claiming service web, sent on health.x, is not web's verdict.
+    nc.publish(subjects.health("x"), verdict("web", "NOT_SERVING"));
+    nc.publish(subjects.health("web"), verdict("web", "SERVING"));
+    await nc.flush();
+    const healthOf = async () => {
+      const reply = await request("query", {});
+      return reply.ok ? reply.backends.find((b) => b.id === "b1")?.health : undefined;
+    };
+    await waitUntil(async () => (await healthOf()) === "SERVING", "web's verdict");
+    nc.publish(subjects.health("x"), verdict("web", "NOT_SERVING"));
+    await nc.flush();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await healthOf()).toBe("SERVING");
   });
 
   it("narrows query to one endpoint and the backends its routes match", async () => {
