@@ -42,6 +42,8 @@ export interface WatcherDeps {
   random?: () => number;
   /** An open connection to use (and leave open); default: one from config.natsEnv, closed on stop. */
   nc?: NatsConnection;
+  /** How long a read of signalbox-routes waits for a consistent table (default 60 s; tests shorten it). */
+  routesReadTimeoutMs?: number;
 }
 
 /** Everything a provider or service of the watcher may need, built once in start(). */
@@ -56,6 +58,8 @@ export interface WatcherContext {
   metrics: WatcherMetrics;
   /** Agent tokens in signalbox-config: the control API manages them, the agent provider checks them. */
   tokens: TokenStore;
+  /** How long a read of signalbox-routes waits for a consistent table (undefined: readRouteTable's default). */
+  routesReadTimeoutMs?: number;
 }
 
 /** Something started beside the builder (the control API). */
@@ -113,7 +117,11 @@ export function createProviders(ctx: WatcherContext): Provider[] {
       heartbeatIntervalMs: config.agentHeartbeatMs,
       missedHeartbeats: 3,
       resumeFrom: async () =>
-        (await readRouteTable(ctx.routesKv)).backends.filter((backend) => backend.source === "agent"),
+        (
+          await readRouteTable(ctx.routesKv, {
+            ...(ctx.routesReadTimeoutMs !== undefined && { timeoutMs: ctx.routesReadTimeoutMs }),
+          })
+        ).backends.filter((backend) => backend.source === "agent"),
     }),
   );
   return providers;
@@ -148,7 +156,18 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   const metrics = createWatcherMetrics();
   const tokens = createTokenStore({ configKv, logger: logger.child({ component: "tokens" }) });
   const random = deps.random ?? Math.random;
-  const ctx: WatcherContext = { config, logger, clock, random, nc, routesKv, configKv, metrics, tokens };
+  const ctx: WatcherContext = {
+    config,
+    logger,
+    clock,
+    random,
+    nc,
+    routesKv,
+    configKv,
+    metrics,
+    tokens,
+    ...(deps.routesReadTimeoutMs !== undefined && { routesReadTimeoutMs: deps.routesReadTimeoutMs }),
+  };
 
   const providers = createProviders(ctx);
   const skipped = createSkippedKeys({ logger: logger.child({ component: "routes-kv" }) });
@@ -160,6 +179,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     logger: logger.child({ component: "publish" }),
     skipped,
     bucketKeys,
+    ...(ctx.routesReadTimeoutMs !== undefined && { readTimeoutMs: ctx.routesReadTimeoutMs }),
   });
   const builder = createTableBuilder({
     clock,
@@ -207,7 +227,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
       unfollow();
       // The followed table is what KV held a moment ago; the publisher's guard re-reads KV
       // should another write have slipped in, so a takeover of a 100k-key table is instant.
-      const table = builder.current() ?? (await publisher.read());
+      const table = builder.current() ?? (await publisher.resumePoint());
       if (!lease.isLeader()) return;
       builder.resume(table);
       metrics.leader.set(1);

@@ -77,14 +77,24 @@ function config(watcherId: string): Config {
 }
 
 /** A watcher with its own NATS connection (so a test can cut it) on the given clock. */
-async function startWatcher(watcherId: string, clock: ManualClock) {
+async function startWatcher(
+  watcherId: string,
+  clock: ManualClock,
+  deps: { routesReadTimeoutMs?: number } = {},
+) {
   const nc = await connectNats({
     servers: nats.url,
     name: watcherId,
     logger: captureLogger("silent").logger,
   });
   const log = captureLogger("info");
-  const watcher = await start(config(watcherId), { clock, nc, logger: log.logger, random: () => 0.5 });
+  const watcher = await start(config(watcherId), {
+    clock,
+    nc,
+    logger: log.logger,
+    random: () => 0.5,
+    ...deps,
+  });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -294,6 +304,38 @@ describe("watcher failover", () => {
     expect(restarted.log.lines).toContainEqual(
       expect.objectContaining({ msg: "skipped an unusable key in the routes bucket", key: "backend.x" }),
     );
+  });
+
+  it("takes over a bucket that holds no consistent table, writing every entry again", async () => {
+    marathon.apps = [app("/shop/web")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const first = await startWatcher("w1", clock);
+    await driveUntil(clock, () => version(first.watcher) === 1, "version 1");
+    await first.stop();
+    // A foreign entry that decodes, before the latest meta: no reader can match the meta's counts.
+    const kv = await openRoutesBucket(observer);
+    const foreign = {
+      id: "y",
+      service: "y",
+      address: "127.0.0.1:1",
+      labels: {},
+      state: "up",
+      source: "file",
+    };
+    await kv.put("backend.y", JSON.stringify({ ...foreign, connectedAt: 0 }));
+    await kv.put(META_KEY, (await kv.get(META_KEY))?.value ?? "");
+
+    const restarted = await startWatcher("w1", clock, { routesReadTimeoutMs: 300 });
+    await driveUntil(clock, () => version(restarted.watcher) === 2, "version 2 written in full", {
+      timeoutMs: 15_000,
+    });
+    expect(restarted.log.lines).toContainEqual(
+      expect.objectContaining({ msg: expect.stringMatching(/holds no consistent table/), version: 1 }),
+    );
+    const { table } = await kvState();
+    expect(table.version).toBe(2);
+    expect(table.backends.map((b) => b.id)).not.toContain("y");
+    expect(table.endpoints.map((e) => e.pattern)).toEqual(["api.test", "shop.test"]);
   });
 
   it("hands the lease over at once when the leader stops", async () => {

@@ -6,6 +6,7 @@ import {
   codecs,
   META_KEY,
   type RoutesMeta,
+  RouteTableTimeoutError,
   readRouteTable,
   type SkippedKeys,
   subjects,
@@ -29,8 +30,14 @@ export interface TablePublisher {
     diff: TableDiff,
     hash?: string,
   ): Promise<RouteTable>;
-  /** The consistent table in KV (version 0 and empty when none was written). */
-  read(): Promise<RouteTable>;
+  /**
+   * What a new leader continues from: the consistent table in KV (version 0 and empty when
+   * none was written), or, when KV holds no consistent table within
+   * the read timeout (keys no reader can make consistent, such as a stranger's entry that
+   * decodes), an empty table at the meta's version, so the next publication writes every
+   * entry again and the key watch deletes the rest. Throws when KV cannot be read at all.
+   */
+  resumePoint(): Promise<RouteTable>;
 }
 
 export interface KvPublisherOptions {
@@ -41,6 +48,8 @@ export interface KvPublisherOptions {
   skipped: SkippedKeys;
   /** The bucket's keys as they appear; those not in the table are deleted at the next publication. */
   bucketKeys: BucketKeys;
+  /** How long a read waits for a consistent table (default: readRouteTable's). */
+  readTimeoutMs?: number;
 }
 
 /**
@@ -64,7 +73,12 @@ export function isEmptyDiff(diff: TableDiff): boolean {
 
 export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
   const { kv, nc, logger, skipped, bucketKeys } = opts;
-  const readTable = () => readRouteTable(kv, { logger, skipped });
+  const readTable = () =>
+    readRouteTable(kv, {
+      logger,
+      skipped,
+      ...(opts.readTimeoutMs !== undefined && { timeoutMs: opts.readTimeoutMs }),
+    });
 
   const readMeta = async (): Promise<RoutesMeta | undefined> => {
     const entry = await kv.get(META_KEY);
@@ -74,7 +88,19 @@ export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
   };
 
   return {
-    read: readTable,
+    async resumePoint() {
+      try {
+        return await readTable();
+      } catch (error) {
+        if (!(error instanceof RouteTableTimeoutError)) throw error;
+        const version = (await readMeta())?.version ?? 0;
+        logger.error(
+          { err: error, version },
+          "signalbox-routes holds no consistent table; continuing from its meta's version, writing every entry again",
+        );
+        return { version, generatedAt: 0, endpoints: [], backends: [] };
+      }
+    },
     async publish(prev, next, diff, knownHash) {
       let base = prev;
       let table = next;
