@@ -15,7 +15,7 @@ export interface BucketKeys {
   stop(): void;
 }
 
-/** Remembered keys before the oldest are dropped (a flood of keys must not grow memory without bound). */
+/** Keys remembered at most; past it new keys are not (a flood of keys must not grow memory without bound). */
 const MAX_UNSETTLED = 1_000_000;
 const REWATCH_BACKOFF = { baseMs: 200, capMs: 5_000 };
 

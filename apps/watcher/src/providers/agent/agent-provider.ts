@@ -239,8 +239,13 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
         });
         return;
       }
-      if (!registry.heartbeat(beat.backendId, { state: beat.state, load: beat.load, rps: beat.rps })) {
-        const message = `backend ${beat.backendId} was removed; register again`;
+      // The token check awaited KV: the backend may have been removed or registered again since.
+      const current = registry.get(beat.backendId);
+      if (
+        current?.session !== entry.session ||
+        !registry.heartbeat(beat.backendId, { state: beat.state, load: beat.load, rps: beat.rps })
+      ) {
+        const message = `backend ${beat.backendId} was removed or registered again; register again`;
         reply(msg, agentCodecs.heartbeatReply, { ok: false, error: { code: "not-registered", message } });
         return;
       }
