@@ -52,6 +52,12 @@ describe("loadConfig", () => {
     });
   });
 
+  it("names the reserved label it refuses", () => {
+    expect(() => loadConfig({ ...base, AGENT_LABELS: "heimdall.host=a.test" })).toThrow(
+      /label "heimdall\.host" is reserved/,
+    );
+  });
+
   it.each([
     [{ AGENT_BACKEND: undefined }, "AGENT_BACKEND", undefined],
     [{ AGENT_TOKEN: " " }, "AGENT_TOKEN", " "],
@@ -62,6 +68,9 @@ describe("loadConfig", () => {
     [{ AGENT_BACKEND: ":8080" }, "AGENT_BACKEND", ":8080"],
     [{ AGENT_BACKEND: "h:0" }, "AGENT_BACKEND", "h:0"],
     [{ AGENT_LABELS: "a=1,a=2" }, "AGENT_LABELS", "a=1,a=2"],
+    [{ AGENT_LABELS: "tier=web,marathon.app=/shop/web" }, "AGENT_LABELS", "tier=web,marathon.app=/shop/web"],
+    [{ AGENT_LABELS: "signalbox.health.path=/x" }, "AGENT_LABELS", "signalbox.health.path=/x"],
+    [{ AGENT_LABELS: "HAPROXY_0_VHOST=a.test" }, "AGENT_LABELS", "HAPROXY_0_VHOST=a.test"],
     [{ AGENT_LOCATION: "lat=x" }, "AGENT_LOCATION", "lat=x"],
     [{ AGENT_WEIGHT: "-1" }, "AGENT_WEIGHT", "-1"],
     [{ AGENT_WEIGHT: "10001" }, "AGENT_WEIGHT", "10001"],

@@ -1,6 +1,7 @@
 // The agent's configuration: environment variables -> AgentConfig, each mistake a
 // ConfigError naming the variable and its value (the CLI prints it and exits 2), and HELP.
 import { randomUUID } from "node:crypto";
+import { reservedLabel, reservedLabelMessage } from "@signalbox/bus";
 import { type Location, parseAddress } from "@signalbox/route-model";
 import { type Env, readInteger, readLogLevel, readNatsEnv } from "@signalbox/service";
 import { ConfigError } from "./errors.js";
@@ -47,13 +48,15 @@ Environment:
   AGENT_BACKEND         required: host:port of the backend ([::1]:8080 for IPv6)
   AGENT_SERVICE         required: the backend's service name
   AGENT_TOKEN           required: the secret from \`signalbox token create\`
-  AGENT_LABELS          labels, k=v,k=v (k:v and space-separated also accepted; default none)
+  AGENT_LABELS          labels, k=v,k=v (k:v and space-separated also accepted; default none);
+                        names starting marathon., signalbox., heimdall. or HAPROXY_ are refused
   AGENT_LOCATION        JSON Location, or city=..,country=..,region=..,lat=..,lon=.. (default unset)
   AGENT_WEIGHT          share within a route, 0..10000 (default unset: 1)
   AGENT_HEARTBEAT_MS    heartbeat interval (default 2000; the watcher's shorter one wins);
                         3 missed heartbeats remove the backend
   AGENT_HEALTH_PATH     GET http://<AGENT_BACKEND><path> before each heartbeat; not 2xx/3xx
-                        reports state "down" (default unset: no local check)
+                        reports state "down"; also the path the health service probes
+                        (default unset: no local check, probes get /)
   AGENT_CONCURRENCY     in-flight requests that count as load 100 (default 100)
   AGENT_INSTANCE_ID     [A-Za-z0-9_-] id that, with the service, makes the backend id
                         (default random per process)
@@ -75,7 +78,7 @@ export function loadConfig(env: Env): AgentConfig {
   const config: AgentConfig = {
     backend: readBackendAddress(env),
     service: required(env, "AGENT_SERVICE"),
-    labels: fromResult("AGENT_LABELS", env.AGENT_LABELS, parseLabels(env.AGENT_LABELS ?? "")),
+    labels: readLabels(env),
     token: required(env, "AGENT_TOKEN"),
     heartbeatMs: readInteger(env, "AGENT_HEARTBEAT_MS", { default: 2000, min: 10 }),
     concurrency: readInteger(env, "AGENT_CONCURRENCY", { default: 100, min: 1 }),
@@ -116,6 +119,15 @@ function fromResult<T>(
 ): T {
   if (!result.ok) throw new ConfigError(name, text, result.reason);
   return result.value;
+}
+
+/** AGENT_LABELS, refusing names in the prefixes the watcher refuses (RESERVED_LABEL_PREFIXES). */
+function readLabels(env: Env): Record<string, string> {
+  const labels = fromResult("AGENT_LABELS", env.AGENT_LABELS, parseLabels(env.AGENT_LABELS ?? ""));
+  const reserved = reservedLabel(labels);
+  if (reserved !== undefined)
+    throw new ConfigError("AGENT_LABELS", env.AGENT_LABELS, reservedLabelMessage(reserved));
+  return labels;
 }
 
 /**

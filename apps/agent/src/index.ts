@@ -112,6 +112,7 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
       instanceId: config.instanceId,
       ...(config.location && { location: config.location }),
       ...(config.weight !== undefined && { weight: config.weight }),
+      ...(config.healthPath !== undefined && { healthPath: config.healthPath }),
     },
     sample: async () => ({ state: await currentState(), ...(await sampler.sample()) }),
   });

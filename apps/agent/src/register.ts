@@ -41,7 +41,7 @@ export type DeregisterOutcome =
 /** Asks the watcher to drop the backend now rather than after 3 missed heartbeats; never throws. */
 export async function requestDeregistration(
   nc: NatsConnection,
-  request: { backendId: string; instanceId: string },
+  request: { backendId: string; instanceId: string; session: string },
   timeoutMs: number,
 ): Promise<DeregisterOutcome> {
   let data: Uint8Array;

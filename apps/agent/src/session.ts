@@ -1,8 +1,10 @@
 // Keeps the backend registered: register (with back-off while no watcher answers),
-// heartbeat every interval, register again after `not-registered` or a NATS reconnect,
-// and end with AgentRejectedError when the watcher refuses the token.
+// heartbeat every interval with the session the registration returned, register again
+// after `not-registered` or a NATS reconnect, and end with AgentRejectedError when the
+// watcher refuses the token.
+import { randomBytes } from "node:crypto";
 import { type Clock, createBackoff, type TimerHandle } from "@signalbox/backoff";
-import type { AgentHeartbeat, AgentRegisterRequest } from "@signalbox/bus";
+import { type AgentHeartbeat, type AgentRegisterRequest, deriveSession } from "@signalbox/bus";
 import type { Logger } from "pino";
 import type { NatsConnection } from "./bus-types.js";
 import { AgentRejectedError } from "./errors.js";
@@ -14,15 +16,15 @@ const REGISTER_BACKOFF = { baseMs: 250, capMs: 10_000 };
 /** How long a register/deregister request waits for the watcher's reply. */
 const REQUEST_TIMEOUT_MS = 2000;
 
-export type HeartbeatSample = Omit<AgentHeartbeat, "backendId" | "at">;
+export type HeartbeatSample = Omit<AgentHeartbeat, "backendId" | "session" | "at">;
 
 export interface SessionOptions {
   nc: NatsConnection;
   clock: Clock;
   logger: Logger;
   random?: () => number;
-  /** The registration, but for `state`, which comes from `sample()` at each attempt. */
-  registration: Omit<AgentRegisterRequest, "state">;
+  /** The registration, but for `state` (from `sample()`) and `nonce` (fresh), made at each attempt. */
+  registration: Omit<AgentRegisterRequest, "state" | "nonce">;
   heartbeatMs: number;
   /** What to report now: state, load, rps, in-flight. */
   sample(): Promise<HeartbeatSample>;
@@ -53,6 +55,8 @@ export function startSession(opts: SessionOptions): AgentSession {
   const { nc, clock, logger } = opts;
   const backoff = createBackoff({ ...REGISTER_BACKOFF, ...(opts.random && { random: opts.random }) });
   let backendId: string | undefined;
+  /** The accepted registration's session secret: heartbeats and the deregistration carry it. */
+  let session: string | undefined;
   let stopped = false;
   let registerAgain = false;
   let wake: (() => void) | undefined;
@@ -100,11 +104,17 @@ export function startSession(opts: SessionOptions): AgentSession {
       // A registration carries the current state too, so it answers heartbeatNow() callers.
       const served = takeWaiters();
       const { state } = await opts.sample();
-      const outcome = await requestRegistration(nc, { ...opts.registration, state }, REQUEST_TIMEOUT_MS);
+      const nonce = randomBytes(32).toString("base64url");
+      const outcome = await requestRegistration(
+        nc,
+        { ...opts.registration, state, nonce },
+        REQUEST_TIMEOUT_MS,
+      );
       for (const waiter of served) waiter(outcome.kind === "accepted");
       if (outcome.kind === "accepted") {
         backoff.reset();
         backendId = outcome.backendId;
+        session = deriveSession(opts.registration.token, outcome.backendId, nonce);
         logger.info({ backendId, service: opts.registration.service, state }, "registered with the watcher");
         resolveRegistered(outcome.backendId);
         return Math.min(opts.heartbeatMs, outcome.heartbeatIntervalMs);
@@ -117,14 +127,15 @@ export function startSession(opts: SessionOptions): AgentSession {
     }
   };
 
-  const heartbeatUntilLost = async (id: string, intervalMs: number): Promise<void> => {
+  const heartbeatUntilLost = async (id: string, secret: string, intervalMs: number): Promise<void> => {
     let failing = false;
     while (!stopped && !registerAgain) {
       if (waiters.length === 0) await pause(intervalMs);
       if (stopped || registerAgain) return;
       const served = takeWaiters();
       const sample = await opts.sample();
-      const outcome = await sendHeartbeat(nc, { backendId: id, at: clock.now(), ...sample }, intervalMs);
+      const beat = { backendId: id, session: secret, at: clock.now(), ...sample };
+      const outcome = await sendHeartbeat(nc, beat, intervalMs);
       for (const waiter of served) waiter(outcome.kind === "ok");
       if (outcome.kind === "rejected") throw new AgentRejectedError(outcome.code, outcome.message);
       if (outcome.kind === "not-registered") {
@@ -146,8 +157,8 @@ export function startSession(opts: SessionOptions): AgentSession {
       while (!stopped) {
         registerAgain = false;
         const intervalMs = await register();
-        if (stopped || backendId === undefined) break;
-        await heartbeatUntilLost(backendId, intervalMs);
+        if (stopped || backendId === undefined || session === undefined) break;
+        await heartbeatUntilLost(backendId, session, intervalMs);
       }
     } catch (error) {
       rejectRegistered(error);
@@ -179,8 +190,8 @@ export function startSession(opts: SessionOptions): AgentSession {
       stopped = true;
       wake?.();
       await ended.catch(() => undefined);
-      if (backendId === undefined) return;
-      const request = { backendId, instanceId: opts.registration.instanceId };
+      if (backendId === undefined || session === undefined) return;
+      const request = { backendId, instanceId: opts.registration.instanceId, session };
       const outcome = await requestDeregistration(nc, request, REQUEST_TIMEOUT_MS);
       logger.info({ backendId, outcome: outcome.kind }, "deregistered");
     },

@@ -5,7 +5,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemClock } from "@signalbox/backoff";
-import { type AgentHeartbeat, agentCodecs, codecs, connectNats, subjects } from "@signalbox/bus";
+import {
+  type AgentHeartbeat,
+  agentCodecs,
+  codecs,
+  connectNats,
+  deriveSession,
+  subjects,
+} from "@signalbox/bus";
 import { type NatsServer, startNatsServer, waitUntil } from "@signalbox/bus/testing";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -34,15 +41,28 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Accepts every registration as `agent-test` and records the heartbeats. */
+/**
+ * Accepts every registration as `agent-test`, holding the session it derives from the token and
+ * the registration's nonce (as a watcher does; the reply never carries it), and records the
+ * heartbeats and deregistrations; a heartbeat without the latest session gets `not-registered`,
+ * as the watcher answers it. `forget()` makes it lose the session (a watcher restart).
+ */
 function standInWatcher() {
   const registrations: unknown[] = [];
+  /** The session of each registration, in order. */
+  const sessions: string[] = [];
   const heartbeats: AgentHeartbeat[] = [];
+  const deregistrations: unknown[] = [];
+  let current: string | undefined;
   const subs = [
     nc.subscribe(subjects.agentRegister, {
       callback: (_e, msg) => {
         const decoded = agentCodecs.register.decode(msg.data);
         registrations.push(decoded.ok ? decoded.value : decoded.reason);
+        sessions.push(
+          decoded.ok ? deriveSession(decoded.value.token, "agent-test", decoded.value.nonce) : "",
+        );
+        current = sessions.at(-1);
         msg.respond(
           agentCodecs.registerReply.encode({ ok: true, backendId: "agent-test", heartbeatIntervalMs: 50 }),
         );
@@ -52,11 +72,20 @@ function standInWatcher() {
       callback: (_e, msg) => {
         const decoded = agentCodecs.heartbeat.decode(msg.data);
         if (decoded.ok) heartbeats.push(decoded.value);
-        msg.respond(agentCodecs.heartbeatReply.encode({ ok: true }));
+        const known = decoded.ok && decoded.value.session === current;
+        msg.respond(
+          agentCodecs.heartbeatReply.encode(
+            known
+              ? { ok: true }
+              : { ok: false, error: { code: "not-registered", message: "unknown session" } },
+          ),
+        );
       },
     }),
     nc.subscribe(subjects.agentDeregister, {
       callback: (_e, msg) => {
+        const decoded = agentCodecs.deregister.decode(msg.data);
+        deregistrations.push(decoded.ok ? decoded.value : decoded.reason);
         msg.respond(agentCodecs.deregisterReply.encode({ ok: true, removed: true }));
       },
     }),
@@ -64,7 +93,16 @@ function standInWatcher() {
   cleanups.push(async () => {
     for (const sub of subs) sub.unsubscribe();
   });
-  return { registrations, heartbeats, ready: () => nc.flush() };
+  return {
+    registrations,
+    sessions,
+    heartbeats,
+    deregistrations,
+    forget: () => {
+      current = undefined;
+    },
+    ready: () => nc.flush(),
+  };
 }
 
 function config(env: Record<string, string> = {}): AgentConfig {
@@ -116,6 +154,41 @@ describe("agent load reporting", () => {
       rps: 30,
       load: 50,
     });
+  });
+});
+
+describe("agent session", () => {
+  it("heartbeats and deregisters with the session of its registration, and registers again when it is lost", async () => {
+    const watcher = standInWatcher();
+    await watcher.ready();
+    const agent = await start(config({ AGENT_HEALTH_PATH: "/healthz" }), { logger });
+    let stopped = false;
+    cleanups.push(async () => {
+      if (!stopped) await agent.stop();
+    });
+    expect(watcher.registrations).toEqual([
+      expect.objectContaining({
+        healthPath: "/healthz",
+        nonce: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      }),
+    ]);
+    await waitUntil(() => watcher.heartbeats.length > 0, "a heartbeat");
+    expect(watcher.heartbeats[0]?.session).toBe(watcher.sessions[0]);
+
+    watcher.forget();
+    await waitUntil(() => watcher.registrations.length === 2, "a second registration");
+    const nonces = watcher.registrations.map((r) => (r as { nonce: string }).nonce);
+    expect(nonces[1]).not.toBe(nonces[0]);
+    await waitUntil(
+      () => watcher.heartbeats.at(-1)?.session === watcher.sessions[1],
+      "heartbeats with the new session",
+    );
+
+    stopped = true;
+    await agent.stop();
+    expect(watcher.deregistrations).toEqual([
+      expect.objectContaining({ backendId: "agent-test", session: watcher.sessions[1] }),
+    ]);
   });
 });
 

@@ -127,8 +127,23 @@ export function readTokenId(text: string): string {
   return text;
 }
 
-export function readService(text: string): string {
+function readService(text: string): string {
   if (text.trim() === "")
     throw new UsageError("--service must not be empty; give the service name, like /shop/web");
   return text;
+}
+
+/** `token create`'s scope, as token.create takes it: `--service S` or `--any-service`, exactly one. */
+export function readTokenScope(options: {
+  service?: string;
+  anyService?: boolean;
+}): { service: string } | { anyService: true } {
+  if (options.service !== undefined && options.anyService === true)
+    throw new UsageError("--service and --any-service exclude each other");
+  if (options.anyService === true) return { anyService: true };
+  if (options.service === undefined)
+    throw new UsageError(
+      "--service is required: a token is for one service (AGENT_SERVICE), like --service /shop/web; --any-service makes one any service may use",
+    );
+  return { service: readService(options.service) };
 }

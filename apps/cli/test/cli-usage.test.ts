@@ -51,6 +51,7 @@ describe("help and version", () => {
     [["route", "add", "--help"], /--weight <n>/],
     [["shape", "--help"], /routeId=weight/],
     [["token", "create", "--help"], /--ttl <duration>/],
+    [["token", "create", "--help"], /--any-service/],
     [["query", "--help"], /--json/],
     [["nats-config", "--help"], /--rotate <role>/],
   ])("has --help on %j", async (argv, text) => {
@@ -78,7 +79,15 @@ describe("bad usage exits 2 and says what to change, without contacting NATS", (
     [["shape", "api.test", "route000=90", "route000=10"], /route000 is given twice/],
     [["shape", "api.test", "route000=abc"], /route000: weight "abc"/],
     [["shape", "api.test", "route000=1.5"], /route000: weight "1.5"/],
-    [["token", "create", "--ttl", "forever"], /--ttl: ttl "forever" is not a duration like 30m, 24h or 7d/],
+    [
+      ["token", "create", "--any-service", "--ttl", "forever"],
+      /--ttl: ttl "forever" is not a duration like 30m, 24h or 7d/,
+    ],
+    [["token", "create"], /--service is required: a token is for one service/],
+    [
+      ["token", "create", "--service", "web", "--any-service"],
+      /--service and --any-service exclude each other/,
+    ],
     [["token", "create", "--service", " "], /--service must not be empty/],
     [["token", "revoke", "abc"], /"abc" is not a token id/],
   ])("%j", async (argv, message) => {

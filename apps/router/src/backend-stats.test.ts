@@ -7,6 +7,9 @@ function backend(id: string, state: Backend["state"] = "up"): Backend {
   return { id, service: "/web", address: "127.0.0.1:1", labels: {}, state, source: "file", connectedAt: 0 };
 }
 
+/** Every backend of these tests belongs to /web. */
+const serviceOf = () => "/web";
+
 function setup() {
   const clock = new ManualClock(10_000);
   const ejected: string[] = [];
@@ -25,33 +28,77 @@ describe("BackendStats", () => {
   it("offers only `up` backends whose verdict is SERVING or absent (unless health is required)", () => {
     const { stats } = setup();
     stats.observeTable([backend("a"), backend("b"), backend("c", "draining")]);
-    stats.setHealth({ b: "NOT_SERVING" });
+    stats.setHealth("/web", { b: "NOT_SERVING" }, serviceOf);
     expect(stats.isAvailable(backend("a"), false)).toBe(true);
     expect(stats.isAvailable(backend("a"), true)).toBe(false);
     expect(stats.isAvailable(backend("b"), false)).toBe(false);
     expect(stats.isAvailable(backend("c", "draining"), false)).toBe(false);
-    stats.setHealth({ a: "SERVING" });
+    stats.setHealth("/web", { a: "SERVING" }, serviceOf);
     expect(stats.isAvailable(backend("a"), true)).toBe(true);
   });
 
   it("lets a verdict lapse when the health service stops republishing it", () => {
     const { clock, stats } = setup();
     stats.observeTable([backend("a")]);
-    stats.setHealth({ a: "NOT_SERVING" });
+    stats.setHealth("/web", { a: "NOT_SERVING" }, serviceOf);
     clock.advance(4999);
     expect(stats.isAvailable(backend("a"), false)).toBe(false);
     expect(stats.healthOf("a")).toBe("NOT_SERVING");
     clock.advance(1);
     expect(stats.isAvailable(backend("a"), false)).toBe(true);
     expect(stats.healthOf("a")).toBeUndefined();
-    stats.setHealth({ a: "NOT_SERVING" });
+    stats.setHealth("/web", { a: "NOT_SERVING" }, serviceOf);
     expect(stats.isAvailable(backend("a"), false)).toBe(false);
+  });
+
+  it("applies a verdict only to backends of the service the message is for", () => {
+    const { stats } = setup();
+    const other = { ...backend("db"), service: "/db" };
+    stats.observeTable([backend("a"), other]);
+    const owner = (id: string) => (id === "db" ? "/db" : "/web");
+    expect(stats.setHealth("/db", { a: "NOT_SERVING", db: "NOT_SERVING" }, owner)).toBe(1);
+    expect(stats.isAvailable(backend("a"), false)).toBe(true);
+    expect(stats.isAvailable(other, false)).toBe(false);
+    // Nor can another service's message clear a verdict: /web's NOT_SERVING stands.
+    stats.setHealth("/web", { a: "NOT_SERVING" }, owner);
+    stats.setHealth("/db", { a: "SERVING" }, owner);
+    expect(stats.isAvailable(backend("a"), false)).toBe(false);
+  });
+
+  it("drops a verdict that arrived early for a backend the table then gives another service", () => {
+    const { stats } = setup();
+    stats.observeTable([]);
+    stats.setHealth("/db", { late: "NOT_SERVING" }, () => undefined);
+    stats.observeTable([backend("late")]);
+    expect(stats.isAvailable(backend("late"), false)).toBe(true);
+  });
+
+  it("never offers a backend on an own listener, also when a backend moves onto one", () => {
+    const refused: string[] = [];
+    const stats = new BackendStats({
+      clock: new ManualClock(0),
+      ejectAfterFailures: 3,
+      ejectCooldownMs: 1000,
+      slowStartMs: 0,
+      healthTtlMs: 5000,
+      isOwnListener: (address) => address === "127.0.0.1:80",
+      onOwnListener: (b) => refused.push(b.id),
+    });
+    const self = { ...backend("self"), address: "127.0.0.1:80" };
+    stats.observeTable([self, backend("a")]);
+    expect(stats.isAvailable(self, false)).toBe(false);
+    expect(stats.isAvailable(backend("a"), false)).toBe(true);
+    const moved = { ...backend("a"), address: "127.0.0.1:80" };
+    stats.observeChanges(["a"], (id) => (id === "a" ? moved : self));
+    expect(stats.isAvailable(moved, false)).toBe(false);
+    stats.observeTable([self, moved]);
+    expect(refused).toEqual(["self", "a"]);
   });
 
   it("keeps a verdict that arrives before the table naming the backend", () => {
     const { stats } = setup();
     stats.observeTable([]);
-    stats.setHealth({ late: "NOT_SERVING" });
+    stats.setHealth("/web", { late: "NOT_SERVING" }, serviceOf);
     stats.observeTable([backend("late")]);
     expect(stats.isAvailable(backend("late"), false)).toBe(false);
   });
@@ -104,9 +151,9 @@ describe("BackendStats", () => {
     stats.observeTable([backend("a"), backend("b")]);
     stats.get("a").requests = 2;
     clock.advance(100);
-    stats.setHealth({ c: "NOT_SERVING" });
+    stats.setHealth("/web", { c: "NOT_SERVING" }, serviceOf);
     const table = new Set(["a", "c"]);
-    stats.observeChanges(["b", "c", "a"], (id) => table.has(id));
+    stats.observeChanges(["b", "c", "a"], (id) => (table.has(id) ? backend(id) : undefined));
     expect([...stats.all()].map((s) => s.id).sort()).toEqual(["a", "c"]);
     expect(stats.get("a").requests).toBe(2);
     expect(stats.slowStartFactor(backend("c"))).toBeCloseTo(0.1);

@@ -17,6 +17,8 @@ export class BackendState {
   health: HealthVerdict | undefined = undefined;
   /** Epoch ms past which `health` is stale and ignored (the health service stopped publishing). */
   healthExpiresAt = 0;
+  /** The address is one of this router's own listeners: never forwarded to (it would loop). */
+  ownListener = false;
   /** Since the last `takeCounts()`. */
   requests = 0;
   errors = 0;
@@ -45,6 +47,10 @@ export interface BackendStatsOptions {
   healthTtlMs: number;
   /** Called when a backend is ejected (its pool is closed and reopened fresh). */
   onEject?(id: string): void;
+  /** Whether `address` is one of this router's own listeners (own-listeners.ts); default never. */
+  isOwnListener?(address: string): boolean;
+  /** Called when a backend of the table turns out to be on an own listener (it gets no requests). */
+  onOwnListener?(backend: Backend): void;
 }
 
 /** Slow start begins at this share of a backend's weight. */
@@ -52,7 +58,10 @@ const SLOW_START_FLOOR = 0.1;
 
 export class BackendStats {
   private readonly states = new Map<string, BackendState>();
-  private readonly pendingHealth = new Map<string, { verdict: HealthVerdict; expiresAt: number }>();
+  private readonly pendingHealth = new Map<
+    string,
+    { service: string; verdict: HealthVerdict; expiresAt: number }
+  >();
   private seenTable = false;
 
   constructor(private readonly opts: BackendStatsOptions) {}
@@ -76,7 +85,9 @@ export class BackendStats {
     const present = new Set<string>();
     for (const backend of backends) {
       present.add(backend.id);
-      if (!this.states.has(backend.id)) this.admit(backend.id, rampFrom);
+      const state = this.states.get(backend.id);
+      if (state === undefined) this.admit(backend, rampFrom);
+      else this.checkAddress(state, backend);
     }
     for (const id of this.states.keys()) if (!present.has(id)) this.states.delete(id);
     this.seenTable = true;
@@ -87,25 +98,38 @@ export class BackendStats {
    * for them (a new id ramps up from now, an id the table no longer has is forgotten), at a cost
    * per changed id instead of per backend of the table.
    */
-  observeChanges(ids: Iterable<string>, isInTable: (id: string) => boolean): void {
+  observeChanges(ids: Iterable<string>, backendOf: (id: string) => Backend | undefined): void {
     const rampFrom = this.seenTable ? this.opts.clock.now() : Number.NEGATIVE_INFINITY;
     for (const id of ids) {
-      if (!isInTable(id)) this.states.delete(id);
-      else if (!this.states.has(id)) this.admit(id, rampFrom);
+      const backend = backendOf(id);
+      const state = this.states.get(id);
+      if (backend === undefined) this.states.delete(id);
+      else if (state === undefined) this.admit(backend, rampFrom);
+      else this.checkAddress(state, backend);
     }
     this.seenTable = true;
   }
 
-  /** Starts tracking `id`, with the health verdict that arrived before the table named it. */
-  private admit(id: string, rampFrom: number): void {
-    const state = new BackendState(id, rampFrom);
-    const pending = this.pendingHealth.get(id);
+  /** Starts tracking the backend, with the verdict of its service that arrived before the table named it. */
+  private admit(backend: Backend, rampFrom: number): void {
+    const state = new BackendState(backend.id, rampFrom);
+    const pending = this.pendingHealth.get(backend.id);
     if (pending !== undefined) {
-      state.health = pending.verdict;
-      state.healthExpiresAt = pending.expiresAt;
-      this.pendingHealth.delete(id);
+      if (pending.service === backend.service) {
+        state.health = pending.verdict;
+        state.healthExpiresAt = pending.expiresAt;
+      }
+      this.pendingHealth.delete(backend.id);
     }
-    this.states.set(id, state);
+    this.checkAddress(state, backend);
+    this.states.set(backend.id, state);
+  }
+
+  /** Marks the state when its (possibly new) address is an own listener; tells onOwnListener once. */
+  private checkAddress(state: BackendState, backend: Backend): void {
+    const own = this.opts.isOwnListener?.(backend.address) ?? false;
+    if (own && !state.ownListener) this.opts.onOwnListener?.(backend);
+    state.ownListener = own;
   }
 
   /**
@@ -116,6 +140,7 @@ export class BackendStats {
     if (backend.state !== "up") return false;
     const state = this.states.get(backend.id);
     if (state === undefined) return !healthRequire;
+    if (state.ownListener) return false;
     const now = this.opts.clock.now();
     if (state.ejectedUntil !== 0 && state.ejectedUntil > now) return false;
     const health = state.healthExpiresAt > now ? state.health : undefined;
@@ -158,19 +183,32 @@ export class BackendStats {
     return state !== undefined && state.ejectedUntil > this.opts.clock.now();
   }
 
-  /** Applies one `health.<service>` message: a verdict per backend id. */
-  setHealth(verdicts: Record<string, HealthVerdict>): void {
+  /**
+   * Applies one `health.<service>` message: a verdict per backend id, for the backends of
+   * `service` only (`serviceOf`: the service the current table gives an id). A verdict naming
+   * another service's backend is ignored, so one message cannot take the fleet out. Returns
+   * how many verdicts were ignored.
+   */
+  setHealth(
+    service: string,
+    verdicts: Record<string, HealthVerdict>,
+    serviceOf: (id: string) => string | undefined,
+  ): number {
     const expiresAt = this.opts.clock.now() + this.opts.healthTtlMs;
+    let ignored = 0;
     for (const [id, verdict] of Object.entries(verdicts)) {
+      const owner = serviceOf(id);
       const state = this.states.get(id);
-      if (state !== undefined) {
+      if (owner !== undefined && owner !== service) ignored += 1;
+      else if (state !== undefined) {
         state.health = verdict;
         state.healthExpiresAt = expiresAt;
       }
-      // A verdict may arrive before the table naming the backend; keep it for observeTable.
-      else this.pendingHealth.set(id, { verdict, expiresAt });
+      // A verdict may arrive before the table naming the backend; kept for the table to check.
+      else this.pendingHealth.set(id, { service, verdict, expiresAt });
     }
     if (this.pendingHealth.size > 100_000) this.pendingHealth.clear();
+    return ignored;
   }
 
   /** The backend's current (unexpired) health verdict, if any. */

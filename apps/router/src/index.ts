@@ -4,7 +4,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "@signalbox/backoff";
-import { codecs, connectNats, subjects } from "@signalbox/bus";
+import { connectNats, createSkippedKeys, decodeHealthMessage, subjects } from "@signalbox/bus";
 import type { AdminServer, ListenAddress } from "@signalbox/service";
 import pino, { type Logger } from "pino";
 import { startRouterAdmin } from "./admin/admin-server.js";
@@ -17,6 +17,7 @@ import { handleUpgrade } from "./forward/upgrade.js";
 import { createRequestHandlers, type RequestDeps } from "./handle-request.js";
 import { startListener } from "./listener.js";
 import { RouterMetrics } from "./metrics.js";
+import { createOwnListenerCheck, type Listener } from "./own-listeners.js";
 import { startStatsPublisher } from "./stats-publisher.js";
 import { followTables, type NatsConnection } from "./table/table-follower.js";
 import { TableStore } from "./table/table-store.js";
@@ -70,6 +71,14 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       log("backend-stats").warn({ backend: id, cooldownMs: config.ejectCooldownMs }, "backend ejected");
       pools.reopen(id);
     },
+    isOwnListener: createOwnListenerCheck(() => ownListeners),
+    onOwnListener: (backend) => {
+      metrics?.countOwnListenerBackend();
+      log("backend-stats").error(
+        { backend: backend.id, service: backend.service, address: backend.address, source: backend.source },
+        "backend refused: its address is one of this router's own listeners",
+      );
+    },
   });
   let metrics: RouterMetrics | undefined;
   const tables = new TableStore({
@@ -78,7 +87,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     onSwap: (table, changedBackends) => {
       const backends = table.compiled.backendsById;
       if (changedBackends === undefined) stats.observeTable(backends.values());
-      else stats.observeChanges(changedBackends, (id) => backends.has(id));
+      else stats.observeChanges(changedBackends, (id) => backends.get(id));
       // Pools only close for backends gone from the table: none gone, nothing to prune.
       if (changedBackends === undefined || changedBackends.some((id) => !backends.has(id))) {
         pools.prune((id) => backends.has(id));
@@ -87,7 +96,8 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     },
   });
   const connections = new Connections();
-  metrics = new RouterMetrics({ stats, tables, connections });
+  const skippedKeys = createSkippedKeys({ logger: log("table") });
+  metrics = new RouterMetrics({ stats, tables, connections, skippedKeys });
   const requestDeps: RequestDeps = {
     tables,
     stats,
@@ -126,6 +136,8 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     logger: log("drain"),
   });
   let admin: AdminServer | undefined;
+  /** Where this router listens (ports resolved), so no backend on them gets a request. */
+  const ownListeners: Listener[] = [];
   try {
     const listen = [
       ...config.listen.map((address) => ({ address, proxyProtocol: false })),
@@ -150,6 +162,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       });
       servers.push(listener.server);
       (proxyProtocol ? proxyProtocolAddresses : addresses).push(listener.address);
+      ownListeners.push({ host: address.host, port: listener.address.port });
     }
     admin = await startRouterAdmin(config.adminListen, {
       tables,
@@ -157,6 +170,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       metrics,
       isDraining: () => drain.isDraining,
     });
+    ownListeners.push(admin.address);
   } catch (err) {
     for (const server of servers) server.close();
     await admin?.stop();
@@ -181,14 +195,30 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       logger: log("nats"),
       signal: abort.signal,
     });
+    const healthLog = log("health");
     nc.subscribe(subjects.healthAll, {
       callback: (err, msg) => {
         if (err) return;
-        const decoded = codecs.health.decode(msg.data);
-        if (decoded.ok) stats.setHealth(decoded.value.backends);
+        const verdicts = decodeHealthMessage(msg.subject, msg.data);
+        if (!verdicts.ok) {
+          metrics?.countHealthIgnored(1);
+          healthLog.debug({ subject: msg.subject, reason: verdicts.reason }, "health message ignored");
+          return;
+        }
+        const { service, backends } = verdicts.value;
+        const serviceOf = (id: string) => tables.current()?.compiled.backendsById.get(id)?.service;
+        const ignored = stats.setHealth(service, backends, serviceOf);
+        if (ignored > 0) metrics?.countHealthIgnored(ignored);
       },
     });
-    await followTables({ nc, store: tables, clock, logger: log("table"), signal: abort.signal });
+    await followTables({
+      nc,
+      store: tables,
+      clock,
+      logger: log("table"),
+      signal: abort.signal,
+      skipped: skippedKeys,
+    });
   })().catch((err: unknown) => {
     if (!abort.signal.aborted) logger.error({ err }, "NATS follower stopped");
   });

@@ -1,6 +1,7 @@
 // The router's Prometheus metrics on its own Registry. The request path only bumps plain numbers;
 // prom-client reads them (and BackendStats, the table, the connections) when /metrics is scraped.
 
+import type { SkippedKeys } from "@signalbox/bus";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BackendState, BackendStats } from "./backend-stats.js";
 import type { Connections } from "./connections.js";
@@ -11,6 +12,8 @@ export interface MetricSources {
   stats: BackendStats;
   tables: TableStore;
   connections: Connections;
+  /** Unusable keys of signalbox-routes the table follower skipped. */
+  skippedKeys: SkippedKeys;
 }
 
 export class RouterMetrics {
@@ -19,6 +22,8 @@ export class RouterMetrics {
   private readonly errors = new Map<ErrorReason, number>();
   private retries = 0;
   private swaps = 0;
+  private healthIgnored = 0;
+  private ownListenerBackends = 0;
 
   constructor(sources: MetricSources) {
     const self = this;
@@ -60,6 +65,33 @@ export class RouterMetrics {
       collect() {
         this.reset();
         this.inc(self.swaps);
+      },
+    });
+    new Counter({
+      name: "signalbox_router_health_verdicts_ignored_total",
+      help: "Health verdicts ignored: a message not fit for its subject, or a backend of another service",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.healthIgnored);
+      },
+    });
+    new Counter({
+      name: "signalbox_router_own_listener_backends_total",
+      help: "Backends refused because their address is one of this router's own listeners",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.ownListenerBackends);
+      },
+    });
+    new Counter({
+      name: "signalbox_router_kv_skipped_entries_total",
+      help: "signalbox-routes entries skipped: a value that does not decode or a key outside the schema",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.skippedKeys.total);
       },
     });
     new Gauge({
@@ -154,5 +186,13 @@ export class RouterMetrics {
 
   countSwap(): void {
     this.swaps += 1;
+  }
+
+  countOwnListenerBackend(): void {
+    this.ownListenerBackends += 1;
+  }
+
+  countHealthIgnored(verdicts: number): void {
+    this.healthIgnored += verdicts;
   }
 }

@@ -15,6 +15,12 @@ describe("loadConfig", () => {
     expect(config.adminListen).toEqual({ host: "127.0.0.1", port: 9091 });
     expect(config.logLevel).toBe("info");
     expect(config.watcherId).toMatch(/-\d+$/);
+    expect(config.denyBackendCidrs.empty).toBe(true);
+  });
+
+  it("reads WATCHER_DENY_BACKEND_CIDRS as a list of ranges", () => {
+    const config = loadConfig({ WATCHER_DENY_BACKEND_CIDRS: "10.0.0.0/8, fd00::/8,192.0.2.1" });
+    expect(config.denyBackendCidrs.entries).toEqual(["10.0.0.0/8", "fd00::/8", "192.0.2.1/32"]);
   });
 
   it("reads several masters and turns user:password@ into a basic auth header", () => {
@@ -50,6 +56,8 @@ describe("loadConfig", () => {
     ["WATCHER_LEASE_TTL_MS", "0"],
     ["WATCHER_STALE_STREAM_MS", "-1"],
     ["WATCHER_ADMIN_LISTEN", "9091"],
+    ["WATCHER_DENY_BACKEND_CIDRS", "10.0.0.0/8,10.0.0/8"],
+    ["WATCHER_DENY_BACKEND_CIDRS", "10.0.0.0/40"],
     ["LOG_LEVEL", "loud"],
   ])("rejects %s=%s with a ConfigError naming the variable and the value", (variable, value) => {
     let thrown: unknown;
@@ -93,6 +101,7 @@ describe("loadConfig", () => {
       "WATCHER_DEBOUNCE_MS",
       "WATCHER_MARATHON_TIMEOUT_MS",
       "WATCHER_AGENT_HEARTBEAT_MS",
+      "WATCHER_DENY_BACKEND_CIDRS",
     ]) {
       expect(HELP).toContain(name);
     }

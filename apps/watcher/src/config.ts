@@ -1,9 +1,11 @@
 // The watcher's configuration: environment variables -> a typed Config (contract:
 // ARCHITECTURE.md "Configuration"), and the HELP text that lists them.
 import { hostname } from "node:os";
+import type { CidrSet } from "@signalbox/route-model";
 import {
   type Env,
   type ListenAddress,
+  readCidrSet,
   readInteger,
   readListenAddress,
   readLogLevel,
@@ -35,6 +37,8 @@ export interface Config {
   /** Heartbeat interval told to agents; 3 missed intervals remove the backend (contract). */
   agentHeartbeatMs: number;
   adminListen: ListenAddress;
+  /** WATCHER_DENY_BACKEND_CIDRS: refused besides the link-local ranges (always refused). */
+  denyBackendCidrs: CidrSet;
 }
 
 export const HELP = `signalbox watcher: providers (Marathon, routes file, agents, control API) -> one
@@ -57,6 +61,10 @@ Environment:
   WATCHER_MARATHON_TIMEOUT_MS  deadline of one /v2/apps fetch (default 10000)
   WATCHER_AGENT_HEARTBEAT_MS   heartbeat interval asked of agents; 3 missed remove the
                             backend (default 2000)
+  WATCHER_DENY_BACKEND_CIDRS   backend address ranges to refuse, comma-separated CIDRs
+                            (10.0.0.0/8,fd00::/8); 169.254.0.0/16 and fe80::/10 are always
+                            refused; a refused backend is left out with a table warning
+                            (default unset: link-local only)
 `;
 
 /** Reads the watcher's variables; throws ConfigError naming the first bad variable and its value. */
@@ -76,6 +84,7 @@ export function loadConfig(env: Env): Config {
     leaseTtlMs: ms("WATCHER_LEASE_TTL_MS", 5_000),
     agentHeartbeatMs: ms("WATCHER_AGENT_HEARTBEAT_MS", 2_000),
     adminListen: readListenAddress(env, "WATCHER_ADMIN_LISTEN", "127.0.0.1:9091"),
+    denyBackendCidrs: readCidrSet(env, "WATCHER_DENY_BACKEND_CIDRS"),
   };
 }
 

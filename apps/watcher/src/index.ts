@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "@signalbox/backoff";
 import {
   configKeys,
   connectNats,
+  createSkippedKeys,
   followRouteTables,
   hasNatsCredentials,
   natsOptionsFromEnv,
@@ -11,6 +12,7 @@ import {
   openRoutesBucket,
   readRouteTable,
 } from "@signalbox/bus";
+import { createDeniedRanges } from "@signalbox/route-model";
 import { type ListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
 import { startControlApi } from "./api/control-api.js";
@@ -23,6 +25,7 @@ import { createApiProvider } from "./providers/api/api-provider.js";
 import { createFileProvider } from "./providers/file/file-provider.js";
 import { createMarathonProvider } from "./providers/marathon/marathon-provider.js";
 import type { Provider } from "./providers/provider.js";
+import { watchBucketKeys } from "./publish/bucket-keys.js";
 import { createKvPublisher } from "./publish/kv-publisher.js";
 import { createTableBuilder, type TableBuilder } from "./table/table-builder.js";
 import { createTokenStore, type TokenStore } from "./tokens/token-store.js";
@@ -41,6 +44,8 @@ export interface WatcherDeps {
   random?: () => number;
   /** An open connection to use (and leave open); default: one from config.natsEnv, closed on stop. */
   nc?: NatsConnection;
+  /** How long a read of signalbox-routes waits for a consistent table (default 60 s; tests shorten it). */
+  routesReadTimeoutMs?: number;
 }
 
 /** Everything a provider or service of the watcher may need, built once in start(). */
@@ -55,6 +60,8 @@ export interface WatcherContext {
   metrics: WatcherMetrics;
   /** Agent tokens in signalbox-config: the control API manages them, the agent provider checks them. */
   tokens: TokenStore;
+  /** How long a read of signalbox-routes waits for a consistent table (undefined: readRouteTable's default). */
+  routesReadTimeoutMs?: number;
 }
 
 /** Something started beside the builder (the control API). */
@@ -112,7 +119,11 @@ export function createProviders(ctx: WatcherContext): Provider[] {
       heartbeatIntervalMs: config.agentHeartbeatMs,
       missedHeartbeats: 3,
       resumeFrom: async () =>
-        (await readRouteTable(ctx.routesKv)).backends.filter((backend) => backend.source === "agent"),
+        (
+          await readRouteTable(ctx.routesKv, {
+            ...(ctx.routesReadTimeoutMs !== undefined && { timeoutMs: ctx.routesReadTimeoutMs }),
+          })
+        ).backends.filter((backend) => backend.source === "agent"),
     }),
   );
   return providers;
@@ -157,10 +168,31 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   const metrics = createWatcherMetrics();
   const tokens = createTokenStore({ configKv, logger: logger.child({ component: "tokens" }) });
   const random = deps.random ?? Math.random;
-  const ctx: WatcherContext = { config, logger, clock, random, nc, routesKv, configKv, metrics, tokens };
+  const ctx: WatcherContext = {
+    config,
+    logger,
+    clock,
+    random,
+    nc,
+    routesKv,
+    configKv,
+    metrics,
+    tokens,
+    ...(deps.routesReadTimeoutMs !== undefined && { routesReadTimeoutMs: deps.routesReadTimeoutMs }),
+  };
 
   const providers = createProviders(ctx);
-  const publisher = createKvPublisher({ kv: routesKv, nc, logger: logger.child({ component: "publish" }) });
+  const skipped = createSkippedKeys({ logger: logger.child({ component: "routes-kv" }) });
+  metrics.observeSkippedKeys(() => skipped.total);
+  const bucketKeys = watchBucketKeys(routesKv, { logger: logger.child({ component: "routes-kv" }), clock });
+  const publisher = createKvPublisher({
+    kv: routesKv,
+    nc,
+    logger: logger.child({ component: "publish" }),
+    skipped,
+    bucketKeys,
+    ...(ctx.routesReadTimeoutMs !== undefined && { readTimeoutMs: ctx.routesReadTimeoutMs }),
+  });
   const builder = createTableBuilder({
     clock,
     random,
@@ -172,6 +204,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     sources: providers.map((provider) => provider.source),
     publisher,
     mayWrite: () => lease.isLeader(),
+    deniedRanges: createDeniedRanges(config.denyBackendCidrs),
   });
 
   // A standby follows the table in KV; the leader stops following and writes.
@@ -184,6 +217,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
       signal: controller.signal,
       onTable: (table) => builder.observe(table),
       logger: logger.child({ component: "follow" }),
+      skipped,
       clock,
     }).catch((error: unknown) => {
       if (!controller.signal.aborted) logger.error({ err: error }, "following signalbox-routes failed");
@@ -205,7 +239,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
       unfollow();
       // The followed table is what KV held a moment ago; the publisher's guard re-reads KV
       // should another write have slipped in, so a takeover of a 100k-key table is instant.
-      const table = builder.current() ?? (await publisher.read());
+      const table = builder.current() ?? (await publisher.resumePoint());
       if (!lease.isLeader()) return;
       builder.resume(table);
       metrics.leader.set(1);
@@ -233,6 +267,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     });
     services = await startServices(ctx, builder);
   } catch (error) {
+    bucketKeys.stop();
     await admin?.stop();
     if (!deps.nc) await nc.close();
     throw error;
@@ -260,6 +295,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
       await builder.stop();
       await lease.stop();
       unfollow();
+      bucketKeys.stop();
       await adminServer.stop();
       if (!deps.nc) await nc.drain();
       logger.info("watcher stopped");

@@ -6,6 +6,8 @@ export interface WatcherMetrics {
   readonly registry: Registry;
   /** Seconds since the Marathon stream last sent anything (event or keep-alive). */
   observeStreamAge(read: () => number | undefined): void;
+  /** Entries of signalbox-routes the watcher's reads skipped (SkippedKeys.total). */
+  observeSkippedKeys(read: () => number): void;
   readonly marathonFetches: Counter<"result">;
   readonly marathonApps: Gauge;
   readonly streamReconnects: Counter;
@@ -22,6 +24,16 @@ export function createWatcherMetrics(): WatcherMetrics {
   registry.setDefaultLabels({ service: "watcher" });
   const registers = [registry];
   let readStreamAge: () => number | undefined = () => undefined;
+  let readSkippedKeys = () => 0;
+  new Counter({
+    name: "signalbox_watcher_kv_skipped_entries_total",
+    help: "signalbox-routes entries skipped: a value that does not decode or a key outside the schema",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(readSkippedKeys());
+    },
+  });
   new Gauge({
     name: "signalbox_watcher_marathon_stream_age_seconds",
     help: "Seconds since the Marathon event stream last sent an event or keep-alive",
@@ -35,6 +47,9 @@ export function createWatcherMetrics(): WatcherMetrics {
     registry,
     observeStreamAge(read) {
       readStreamAge = read;
+    },
+    observeSkippedKeys(read) {
+      readSkippedKeys = read;
     },
     marathonFetches: new Counter({
       name: "signalbox_watcher_marathon_fetches_total",

@@ -1,7 +1,8 @@
 // The agent provider over a private nats-server, with the real token store on
 // signalbox-config: the agent protocol spoken by hand, so every reply is checked.
+import { randomBytes } from "node:crypto";
 import { ManualClock } from "@signalbox/backoff/testing";
-import { agentCodecs, connectNats, openConfigBucket, subjects } from "@signalbox/bus";
+import { agentCodecs, connectNats, deriveSession, openConfigBucket, subjects } from "@signalbox/bus";
 import { type NatsServer, startNatsServer } from "@signalbox/bus/testing";
 import type { Backend } from "@signalbox/route-model";
 import { pino } from "pino";
@@ -66,6 +67,9 @@ afterEach(async () => {
 
 const backends = (): Backend[] => snapshots.at(-1)?.backends ?? [];
 
+/** The session of each backend's last accepted registration, sent by heartbeat() and deregister(). */
+const sessions = new Map<string, string>();
+
 async function register(request: Record<string, unknown>) {
   const reply = await agentNc.request(
     subjects.agentRegister,
@@ -76,11 +80,16 @@ async function register(request: Record<string, unknown>) {
   );
   const decoded = agentCodecs.registerReply.decode(reply.data);
   if (!decoded.ok) throw new Error(decoded.reason);
+  if (decoded.value.ok) {
+    const { token, nonce } = request as { token: string; nonce: string };
+    sessions.set(decoded.value.backendId, deriveSession(token, decoded.value.backendId, nonce));
+  }
   return decoded.value;
 }
 
 async function heartbeat(backendId: string, fields: Partial<Record<string, unknown>> = {}) {
-  const beat = { backendId, state: "up", load: 0, rps: 0, inFlight: 0, at: clock.now(), ...fields };
+  const session = sessions.get(backendId);
+  const beat = { backendId, session, state: "up", load: 0, rps: 0, inFlight: 0, at: clock.now(), ...fields };
   const reply = await agentNc.request(
     subjects.agentHeartbeat(backendId),
     new TextEncoder().encode(JSON.stringify(beat)),
@@ -91,16 +100,19 @@ async function heartbeat(backendId: string, fields: Partial<Record<string, unkno
   return decoded.value;
 }
 
-async function deregister(backendId: string, instanceId: string) {
+async function deregister(backendId: string, instanceId: string, session = sessions.get(backendId) ?? "") {
   const reply = await agentNc.request(
     subjects.agentDeregister,
-    agentCodecs.deregister.encode({ backendId, instanceId }),
+    new TextEncoder().encode(JSON.stringify({ backendId, instanceId, session })),
     { timeout: 2000 },
   );
   const decoded = agentCodecs.deregisterReply.decode(reply.data);
   if (!decoded.ok) throw new Error(decoded.reason);
   return decoded.value;
 }
+
+/** A fresh registration nonce, as the agent makes one per attempt. */
+const nonce = () => randomBytes(16).toString("base64url");
 
 async function newSecret(opts: { service?: string; ttlMs?: number } = {}) {
   return (await tokens.create({ ...opts, now: clock.now() })).secret;
@@ -113,6 +125,7 @@ function registration(token: string, overrides: Record<string, unknown> = {}) {
     address: "127.0.0.1:8081",
     labels: { tier: "web", release: "v1" },
     instanceId: "web-1",
+    nonce: nonce(),
     ...overrides,
   };
 }
@@ -291,7 +304,8 @@ describe("agent provider", () => {
 
   it("refuses a heartbeat whose body names another backend than its subject", async () => {
     const id = await registerOk(await newSecret());
-    const beat = { backendId: "agent-other", state: "up", load: 0, rps: 0, inFlight: 0, at: 1 };
+    const session = sessions.get(id);
+    const beat = { backendId: "agent-other", session, state: "up", load: 0, rps: 0, inFlight: 0, at: 1 };
     const reply = await agentNc.request(
       subjects.agentHeartbeat(id),
       agentCodecs.heartbeat.encode(beat as never),
@@ -303,6 +317,62 @@ describe("agent provider", () => {
       ok: true,
       value: { ok: false, error: { code: "invalid" } },
     });
+  });
+
+  it("refuses reserved labels, naming the label, and adds nothing", async () => {
+    for (const label of ["marathon.app", "signalbox.host", "heimdall.host", "HAPROXY_0_VHOST"]) {
+      const reply = await register(registration(await newSecret(), { labels: { [label]: "/shop/web" } }));
+      expect(reply).toMatchObject({ ok: false, error: { code: "invalid" } });
+      if (!reply.ok) expect(reply.error.message).toContain(`label "${label}" is reserved`);
+    }
+    expect(backends()).toEqual([]);
+  });
+
+  it("carries the health path as a field, not a free label", async () => {
+    const id = await registerOk(await newSecret(), { healthPath: "/healthz" });
+    expect(backends()[0]).toMatchObject({ id, labels: { tier: "web", "signalbox.health.path": "/healthz" } });
+  });
+
+  it("refuses a registration for another service than its token's", async () => {
+    const reply = await register(registration(await newSecret({ service: "web" }), { service: "billing" }));
+    expect(reply).toMatchObject({ ok: false, error: { code: "wrong-service" } });
+    expect(backends()).toEqual([]);
+  });
+
+  it("lets only the token that registered an instance replace its backend", async () => {
+    const id = await registerOk(await newSecret());
+    const reply = await register(
+      registration(await newSecret(), { address: "127.0.0.1:9999", labels: { tier: "evil" } }),
+    );
+    expect(reply).toMatchObject({ ok: false, error: { code: "invalid" } });
+    if (!reply.ok) expect(reply.error.message).toMatch(/registered with another token/);
+    expect(backends()).toEqual([expect.objectContaining({ id, address: "127.0.0.1:8081" })]);
+  });
+
+  it("changes nothing for a heartbeat or deregistration without the session, or with another", async () => {
+    const secret = await newSecret();
+    const id = await registerOk(secret);
+    const genuine = sessions.get(id) ?? "";
+    const forged = randomBytes(32).toString("base64url");
+    expect(await heartbeat(id, { session: forged, state: "down", load: 99 })).toMatchObject({
+      ok: false,
+      error: { code: "not-registered" },
+    });
+    expect(await heartbeat(id, { session: undefined, state: "down" })).toMatchObject({
+      ok: false,
+      error: { code: "invalid" },
+    });
+    expect(await deregister(id, "web-1", forged)).toMatchObject({ ok: false, error: { code: "invalid" } });
+    expect(backends()).toEqual([expect.objectContaining({ id, state: "up" })]);
+    expect(backends()[0]?.load).toBeUndefined();
+    // A registration again starts a new session and ends the old one.
+    await registerOk(secret);
+    expect(sessions.get(id)).not.toBe(genuine);
+    expect(await heartbeat(id, { session: genuine })).toMatchObject({
+      ok: false,
+      error: { code: "not-registered" },
+    });
+    expect(await heartbeat(id)).toEqual({ ok: true });
   });
 
   it("stops answering once aborted", async () => {

@@ -8,12 +8,13 @@ import {
   type ApiOp,
   type ApiReply,
   type ApiRequest,
+  codecs as busCodecs,
   connectNats,
   createApiCodecs,
   openConfigBucket,
   subjects,
 } from "@signalbox/bus";
-import { captureLogger, type NatsServer, startNatsServer } from "@signalbox/bus/testing";
+import { captureLogger, type NatsServer, startNatsServer, waitUntil } from "@signalbox/bus/testing";
 import type { RouteTable } from "@signalbox/route-model";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { KV, NatsConnection } from "../src/bus-types.js";
@@ -166,6 +167,24 @@ describe("route.add and query", () => {
     });
     const query = await request("query", {});
     expect(query.ok && query.endpoints.map((e) => e.pattern)).not.toContain("hop.test");
+  });
+
+  it("shows a health verdict only when it came on its own service's subject", async () => {
+    const verdict = (service: string, status: "SERVING" | "NOT_SERVING") =>
+      busCodecs.health.encode({ service, status, backends: { b1: status }, at: Date.now() });
+    // A body claiming service web, sent on health.x, is not web's verdict.
+    nc.publish(subjects.health("x"), verdict("web", "NOT_SERVING"));
+    nc.publish(subjects.health("web"), verdict("web", "SERVING"));
+    await nc.flush();
+    const healthOf = async () => {
+      const reply = await request("query", {});
+      return reply.ok ? reply.backends.find((b) => b.id === "b1")?.health : undefined;
+    };
+    await waitUntil(async () => (await healthOf()) === "SERVING", "web's verdict");
+    nc.publish(subjects.health("x"), verdict("web", "NOT_SERVING"));
+    await nc.flush();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await healthOf()).toBe("SERVING");
   });
 
   it("narrows query to one endpoint and the backends its routes match", async () => {
@@ -369,7 +388,9 @@ describe("tokens", () => {
   });
 
   it.each([
-    ["token.create", { ttl: "soon" }, /ttl "soon" is not a duration/],
+    ["token.create", { service: "web", ttl: "soon" }, /ttl "soon" is not a duration/],
+    ["token.create", {}, /a token is for one service: give service, or anyService: true/],
+    ["token.create", { service: "web", anyService: true }, /service and anyService exclude each other/],
     ["token.revoke", { id: "nope" }, /"nope" is not a token id/],
     ["token.revoke", { id: "tok_000000000000" }, /no token tok_000000000000/],
   ] as const)("%s %j is invalid", async (op, body, message) => {
@@ -418,7 +439,7 @@ describe("robustness and persistence", () => {
     await request("route.add", { pattern: "api.test", selector: "track=stable" });
     await request("route.add", { pattern: "api.test", selector: "track=canary" });
     await request("shape", { pattern: "api.test", weights: [{ routeId: "route001", weight: 3 }] });
-    await request("token.create", {});
+    await request("token.create", { anyService: true });
     const before = await request("query", {});
     const tokensBefore = await request("token.list", {});
 

@@ -15,7 +15,7 @@ import type { NatsConnection } from "../src/bus-types.js";
 import { type Config, loadConfig, start, type Watcher } from "../src/index.js";
 import { type FakeMarathon, startFakeMarathon } from "../src/testing/fake-marathon.js";
 import { manyApps, marathonApp } from "../src/testing/marathon-apps.js";
-import { driveUntil } from "./drive-clock.js";
+import { driveUntil, realDelay } from "./drive-clock.js";
 import { reloadEvents } from "./fixtures/marathon-events.js";
 
 const LEASE_TTL_MS = 600;
@@ -77,14 +77,24 @@ function config(watcherId: string): Config {
 }
 
 /** A watcher with its own NATS connection (so a test can cut it) on the given clock. */
-async function startWatcher(watcherId: string, clock: ManualClock) {
+async function startWatcher(
+  watcherId: string,
+  clock: ManualClock,
+  deps: { routesReadTimeoutMs?: number } = {},
+) {
   const nc = await connectNats({
     servers: nats.url,
     name: watcherId,
     logger: captureLogger("silent").logger,
   });
   const log = captureLogger("info");
-  const watcher = await start(config(watcherId), { clock, nc, logger: log.logger, random: () => 0.5 });
+  const watcher = await start(config(watcherId), {
+    clock,
+    nc,
+    logger: log.logger,
+    random: () => 0.5,
+    ...deps,
+  });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -263,6 +273,95 @@ describe("watcher failover", () => {
     expect(table.endpoints.map((e) => e.pattern)).toEqual(["api2.test", "shop.test"]);
     expect(updates.map((u) => u.version)).toEqual([1, 2]);
     expect(b.log.find("leader lease taken")).toHaveLength(1);
+  });
+
+  it("deletes a stranger's keys in signalbox-routes at its next publication, and restarts past them", async () => {
+    marathon.apps = [app("/shop/web")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const first = await startWatcher("w1", clock);
+    await driveUntil(clock, () => version(first.watcher) === 1, "version 1");
+    const kv = await openRoutesBucket(observer);
+    const bucketKeys = async () => {
+      const keys: string[] = [];
+      for await (const key of await kv.keys()) keys.push(key);
+      return keys;
+    };
+    const decodable = {
+      id: "y",
+      service: "y",
+      address: "127.0.0.1:1",
+      labels: {},
+      state: "up",
+      source: "file",
+    };
+    await kv.put("backend.x", "{");
+    await kv.put("backend.y", JSON.stringify({ ...decodable, connectedAt: 0 }));
+    await kv.put("not.ours", "1");
+    await realDelay(100);
+
+    marathon.apps = [app("/shop/web"), app("/shop/new", "new.test")];
+    marathon.emit("api_post_event", reloadEvents.api_post_event);
+    await driveUntil(clock, () => version(first.watcher) === 2, "version 2");
+    expect(
+      (await bucketKeys()).filter((key) => ["backend.x", "backend.y", "not.ours"].includes(key)),
+    ).toEqual([]);
+    expect(first.log.lines).toContainEqual(
+      expect.objectContaining({ msg: "repaired keys that are not the table's", count: 3 }),
+    );
+    await first.stop();
+
+    // A foreign key before the latest meta: a restarted watcher's read must neither hang nor fail.
+    await kv.put("backend.x", "{");
+    await kv.put(META_KEY, (await kv.get(META_KEY))?.value ?? "");
+    const restarted = await startWatcher("w1", clock);
+    await driveUntil(
+      clock,
+      () => restarted.watcher.isLeader() && version(restarted.watcher) === 2,
+      "resumed",
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    marathon.apps = [app("/shop/web")];
+    marathon.emit("api_post_event", reloadEvents.api_post_event);
+    await driveUntil(clock, () => version(restarted.watcher) === 3, "version 3 from the restarted watcher");
+    expect(await bucketKeys()).not.toContain("backend.x");
+    expect((await kvState()).table.version).toBe(3);
+    expect(restarted.log.lines).toContainEqual(
+      expect.objectContaining({ msg: "skipped an unusable key in the routes bucket", key: "backend.x" }),
+    );
+  });
+
+  it("takes over a bucket that holds no consistent table, writing every entry again", async () => {
+    marathon.apps = [app("/shop/web")];
+    const clock = new ManualClock(1_700_000_000_000);
+    const first = await startWatcher("w1", clock);
+    await driveUntil(clock, () => version(first.watcher) === 1, "version 1");
+    await first.stop();
+    // A foreign entry that decodes, before the latest meta: no reader can match the meta's counts.
+    const kv = await openRoutesBucket(observer);
+    const foreign = {
+      id: "y",
+      service: "y",
+      address: "127.0.0.1:1",
+      labels: {},
+      state: "up",
+      source: "file",
+    };
+    await kv.put("backend.y", JSON.stringify({ ...foreign, connectedAt: 0 }));
+    await kv.put(META_KEY, (await kv.get(META_KEY))?.value ?? "");
+
+    const restarted = await startWatcher("w1", clock, { routesReadTimeoutMs: 300 });
+    await driveUntil(clock, () => version(restarted.watcher) === 2, "version 2 written in full", {
+      timeoutMs: 15_000,
+    });
+    expect(restarted.log.lines).toContainEqual(
+      expect.objectContaining({ msg: expect.stringMatching(/holds no consistent table/), version: 1 }),
+    );
+    const { table } = await kvState();
+    expect(table.version).toBe(2);
+    expect(table.backends.map((b) => b.id)).not.toContain("y");
+    expect(table.endpoints.map((e) => e.pattern)).toEqual(["api.test", "shop.test"]);
   });
 
   it("hands the lease over at once when the leader stops", async () => {

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { codecs } from "../src/codecs.js";
 import { RouteTableError } from "../src/errors.js";
 import { openConfigBucket, openRoutesBucket } from "../src/kv/buckets.js";
-import { followRouteTables, type RouteTableChanges, readRouteTable } from "../src/kv/routes-reader.js";
+import {
+  createSkippedKeys,
+  followRouteTables,
+  type RouteTableChanges,
+  readRouteTable,
+} from "../src/kv/routes-reader.js";
 import { writeRouteTable } from "../src/kv/routes-writer.js";
 import { backendKey, META_KEY } from "../src/subjects.js";
 import { type NatsServer, startNatsServer } from "../src/testing/index.js";
@@ -94,6 +99,7 @@ describe("writeRouteTable / readRouteTable", () => {
       written: 10_500,
       deleted: 0,
       hash: hashTable(v1),
+      repaired: [],
     });
     const writeMs = performance.now() - started;
     started = performance.now();
@@ -163,6 +169,7 @@ describe("writeRouteTable / readRouteTable", () => {
       written: 1,
       deleted: 0,
       hash: "given",
+      repaired: [],
     });
     const meta = codecs.routesMeta.decode((await kv.get(META_KEY))?.value ?? new Uint8Array());
     expect(meta.ok && meta.value.hash).toBe("given");
@@ -211,6 +218,46 @@ describe("writeRouteTable / readRouteTable", () => {
     const read = await reading;
     expect(read.version).toBe(2);
     expect(hashTable(read)).toBe(hashTable(v2));
+  });
+
+  it("gives up after its timeout instead of waiting for a meta forever", async () => {
+    await writeRouteTable(kv, undefined, makeTable(10, 1, 1));
+    await kv.put(backendKey("orphan"), JSON.stringify({ ...makeBackend(99), id: "orphan" }));
+    await kv.put(META_KEY, (await kv.get(META_KEY))?.value ?? "");
+    const started = Date.now();
+    await expect(readRouteTable(kv, { timeoutMs: 200 })).rejects.toThrow(
+      "no consistent route table in signalbox-routes within 200 ms",
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("reads past a foreign key that does not decode, counting it", async () => {
+    await writeRouteTable(kv, undefined, makeTable(10, 1, 1));
+    await kv.put("backend.x", "{");
+    await kv.put(META_KEY, (await kv.get(META_KEY))?.value ?? "");
+    const skipped = createSkippedKeys();
+    expect((await readRouteTable(kv, { skipped, timeoutMs: 5_000 })).version).toBe(1);
+    expect(skipped.present()).toEqual(["backend.x"]);
+  });
+
+  it("deletes foreign keys the table has no entry under, and puts back the table's entry under a rewritten key", async () => {
+    const v1 = makeTable(10, 1, 1);
+    await writeRouteTable(kv, undefined, v1);
+    const overwritten = backendKey(v1.backends[0]?.id as string);
+    await kv.put(overwritten, "{");
+    await kv.put("backend.x", "{");
+    await kv.put("not.ours", "1");
+    const v2 = { ...v1, version: 2 };
+    const result = await writeRouteTable(kv, v1, v2, {
+      foreignKeys: ["backend.x", "not.ours", backendKey(v1.backends[1]?.id as string)],
+      rewriteKeys: [overwritten],
+    });
+    expect(result.repaired).toEqual([overwritten, "backend.x", "not.ours"]);
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
+    expect(keys).not.toContain("backend.x");
+    expect(keys).not.toContain("not.ours");
+    expect(hashTable(await readRouteTable(kv))).toBe(hashTable(v2));
   });
 
   it("stops waiting when its signal aborts", async () => {

@@ -14,6 +14,7 @@ export { parseRoute } from "./model/route.js";
 export { parseRouteTable } from "./model/route-table.js";
 export * from "./model/types.js";
 export { CidrSet } from "./net/cidr.js";
+export { createDeniedRanges, type DeniedRanges, LINK_LOCAL_CIDRS } from "./net/denied-ranges.js";
 export { clientFromForwardedFor } from "./net/forwarded-for.js";
 export { canonicalIp, clientNetworkKey, parseIp } from "./net/ip.js";
 export { createEndpointIndex, type EndpointIndex } from "./pattern/endpoint-index.js";

@@ -2,10 +2,11 @@
 import type { Command } from "commander";
 import { type CommandContext, callApi, print } from "../cli-context.js";
 import { formatTable, formatTime } from "../output/table.js";
-import { readService, readTokenId, readTtl } from "../read-arguments.js";
+import { readTokenId, readTokenScope, readTtl } from "../read-arguments.js";
 
 interface CreateOptions {
   service?: string;
+  anyService?: boolean;
   ttl?: string;
 }
 
@@ -15,13 +16,20 @@ export function registerToken(program: Command, ctx: CommandContext): void {
   token
     .command("create")
     .description("create an agent token; its secret is shown once (give it to the agent as AGENT_TOKEN)")
-    .option("--service <name>", "only agents of this service (AGENT_SERVICE) may use it")
+    .option(
+      "--service <name>",
+      "only agents of this service (AGENT_SERVICE) may use it (required, or --any-service)",
+    )
+    .option(
+      "--any-service",
+      "agents of any service may use it (use sparingly: one leaked secret speaks for every service)",
+    )
     .option("--ttl <duration>", "expire after this long: 90s, 30m, 24h, 7d, 2w (default: never)")
     .action(async (options: CreateOptions, command: Command) => {
-      const service = options.service === undefined ? undefined : readService(options.service);
+      const scope = readTokenScope(options);
       const ttl = options.ttl === undefined ? undefined : readTtl(options.ttl);
       const result = await callApi(ctx, command, "token.create", {
-        ...(service !== undefined && { service }),
+        ...scope,
         ...(ttl !== undefined && { ttl }),
       });
       print(ctx, command, { id: result.id, secret: result.secret }, () =>

@@ -10,6 +10,7 @@ import {
   followRouteTables,
   openRoutesBucket,
   readRouteTable,
+  type SkippedKeys,
   subjects,
 } from "@signalbox/bus";
 import type { RouteTable } from "@signalbox/route-model";
@@ -27,6 +28,8 @@ export interface TableFollowerDeps {
   /** How long a `routes.updated` may run ahead of the KV watch before the table is re-read. */
   catchUpMs?: number;
   onApplied?(table: RouteTable): void;
+  /** Counts the bucket's unusable keys (for /metrics); the router skips them. */
+  skipped?: SkippedKeys;
 }
 
 /** Runs until `signal` aborts; never rejects. */
@@ -37,6 +40,7 @@ export async function followTables(deps: TableFollowerDeps): Promise<void> {
   let announced = -1;
   let catchUp: TimerHandle | undefined;
   let kv: Awaited<ReturnType<typeof openRoutesBucket>> | undefined;
+  const readOptions = { signal, logger, ...(deps.skipped && { skipped: deps.skipped }) };
 
   const apply = (table: RouteTable, changes?: TableChangesFrom): void => {
     try {
@@ -54,9 +58,9 @@ export async function followTables(deps: TableFollowerDeps): Promise<void> {
     if (kv === undefined || (deps.store.current()?.version ?? -1) >= announced) return;
     logger.info({ announced }, "routes.updated ahead of the KV watch; re-reading the table");
     try {
-      apply(await readRouteTable(kv));
+      apply(await readRouteTable(kv, readOptions));
     } catch (err) {
-      logger.warn({ err }, "re-reading the route table failed");
+      if (!signal.aborted) logger.warn({ err }, "re-reading the route table failed");
     }
   };
 
@@ -79,9 +83,9 @@ export async function followTables(deps: TableFollowerDeps): Promise<void> {
   while (!signal.aborted) {
     try {
       kv = await openRoutesBucket(nc);
-      apply(await readRouteTable(kv));
+      apply(await readRouteTable(kv, readOptions));
       backoff.reset();
-      await followRouteTables(kv, { signal, onTable: apply, logger });
+      await followRouteTables(kv, { ...readOptions, onTable: apply });
     } catch (err) {
       if (signal.aborted) break;
       logger.warn({ err }, "following the route table failed; retrying");

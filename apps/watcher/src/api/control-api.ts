@@ -9,6 +9,7 @@ import {
   type ApiReply,
   codecs,
   createApiCodecs,
+  decodeHealthMessage,
   subjects,
 } from "@signalbox/bus";
 import type { Logger } from "pino";
@@ -93,7 +94,8 @@ export async function startControlApi(deps: ControlApiDeps): Promise<ControlApi>
     deps.nc.subscribe(subjects.healthAll, {
       callback: (error, msg) => {
         if (error) return;
-        const decoded = codecs.health.decode(msg.data);
+        // The subject names the service: a body speaking for another one is ignored.
+        const decoded = decodeHealthMessage(msg.subject, msg.data);
         if (decoded.ok) ctx.health.add(decoded.value);
       },
     }),

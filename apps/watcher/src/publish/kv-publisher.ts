@@ -1,10 +1,21 @@
 // Publication of a built table: the changed keys of signalbox-routes (`meta` last, by
 // @signalbox/bus writeRouteTable), then `routes.updated`. Guards the version: a table
-// is always written on top of what KV holds, never behind it.
-import { codecs, META_KEY, type RoutesMeta, readRouteTable, subjects, writeRouteTable } from "@signalbox/bus";
+// is always written on top of what KV holds, never behind it. Keys a read of the bucket
+// skipped (a stranger's `backend.x = "{"`) are deleted at the next publication.
+import {
+  codecs,
+  META_KEY,
+  type RoutesMeta,
+  RouteTableTimeoutError,
+  readRouteTable,
+  type SkippedKeys,
+  subjects,
+  writeRouteTable,
+} from "@signalbox/bus";
 import { diffTables, type RouteTable, type TableDiff } from "@signalbox/route-model";
 import type { Logger } from "pino";
 import type { KV, NatsConnection } from "../bus-types.js";
+import type { BucketKeys } from "./bucket-keys.js";
 
 export interface TablePublisher {
   /**
@@ -19,14 +30,26 @@ export interface TablePublisher {
     diff: TableDiff,
     hash?: string,
   ): Promise<RouteTable>;
-  /** The consistent table in KV (version 0 and empty when none was written). */
-  read(): Promise<RouteTable>;
+  /**
+   * What a new leader continues from: the consistent table in KV (version 0 and empty when
+   * none was written), or, when KV holds no consistent table within
+   * the read timeout (keys no reader can make consistent, such as a stranger's entry that
+   * decodes), an empty table at the meta's version, so the next publication writes every
+   * entry again and the key watch deletes the rest. Throws when KV cannot be read at all.
+   */
+  resumePoint(): Promise<RouteTable>;
 }
 
 export interface KvPublisherOptions {
   kv: KV;
   nc: NatsConnection;
   logger: Logger;
+  /** Shared with every reader of the bucket in this watcher (its standby follow too). */
+  skipped: SkippedKeys;
+  /** The bucket's keys as they appear; those not in the table are deleted at the next publication. */
+  bucketKeys: BucketKeys;
+  /** How long a read waits for a consistent table (default: readRouteTable's). */
+  readTimeoutMs?: number;
 }
 
 /**
@@ -49,7 +72,13 @@ export function isEmptyDiff(diff: TableDiff): boolean {
 }
 
 export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
-  const { kv, nc, logger } = opts;
+  const { kv, nc, logger, skipped, bucketKeys } = opts;
+  const readTable = () =>
+    readRouteTable(kv, {
+      logger,
+      skipped,
+      ...(opts.readTimeoutMs !== undefined && { timeoutMs: opts.readTimeoutMs }),
+    });
 
   const readMeta = async (): Promise<RoutesMeta | undefined> => {
     const entry = await kv.get(META_KEY);
@@ -59,13 +88,25 @@ export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
   };
 
   return {
-    read: () => readRouteTable(kv),
+    async resumePoint() {
+      try {
+        return await readTable();
+      } catch (error) {
+        if (!(error instanceof RouteTableTimeoutError)) throw error;
+        const version = (await readMeta())?.version ?? 0;
+        logger.error(
+          { err: error, version },
+          "signalbox-routes holds no consistent table; continuing from its meta's version, writing every entry again",
+        );
+        return { version, generatedAt: 0, endpoints: [], backends: [] };
+      }
+    },
     async publish(prev, next, diff, knownHash) {
       let base = prev;
       let table = next;
       let changes = diff;
       if (((await readMeta())?.version ?? 0) !== (prev?.version ?? 0)) {
-        base = await readRouteTable(kv);
+        base = await readTable();
         logger.warn(
           { expected: prev?.version ?? 0, found: base.version },
           "signalbox-routes moved under this watcher; writing on top of what it holds",
@@ -74,10 +115,21 @@ export function createKvPublisher(opts: KvPublisherOptions): TablePublisher {
         if (isEmptyDiff(changes)) return base;
         table = { ...next, version: base.version + 1 };
       }
-      const { hash } = await writeRouteTable(kv, base, table, {
+      const foreignKeys = bucketKeys.unsettled();
+      const rewriteKeys = skipped.present();
+      const { hash, repaired } = await writeRouteTable(kv, base, table, {
         diff: changes,
+        foreignKeys,
+        rewriteKeys,
         ...(knownHash !== undefined && { hash: knownHash }),
       });
+      if (repaired.length > 0)
+        logger.warn(
+          { keys: repaired.slice(0, 100), count: repaired.length },
+          "repaired keys that are not the table's",
+        );
+      bucketKeys.settle(foreignKeys);
+      for (const key of rewriteKeys) skipped.clear(key);
       // Announced only while `meta` is still this table (no other writer slipped in after it).
       const meta = await readMeta();
       if (meta?.version !== table.version) {

@@ -1,6 +1,7 @@
-import { type Backend, diffTables, type Endpoint } from "@signalbox/route-model";
+import { type Backend, CidrSet, createDeniedRanges, diffTables, type Endpoint } from "@signalbox/route-model";
 import { describe, expect, it } from "vitest";
 import type { ProviderEndpoint, ProviderSnapshot } from "../providers/provider.js";
+import { refuseDeniedAddresses } from "./denied-backends.js";
 import { createSnapshotMerger } from "./merge-snapshots.js";
 
 const backend = (id: string, source: Backend["source"]): Backend => ({
@@ -41,6 +42,41 @@ const snapshot = (
 });
 
 describe("createSnapshotMerger", () => {
+  it("leaves out a backend at a link-local address with a warning naming it and its source", () => {
+    const merger = createSnapshotMerger({ refuseBackend: refuseDeniedAddresses(createDeniedRanges()) });
+    const metadata = { ...backend("evil", "agent"), address: "169.254.169.254:80" };
+    const v6 = { ...backend("m6", "marathon"), address: "[fe80::1]:8080" };
+    const merged = merger.merge([
+      snapshot("marathon", { backends: [backend("m1", "marathon"), v6] }),
+      snapshot("agent", { backends: [metadata] }),
+    ]);
+    expect(merged.backends.map((b) => b.id)).toEqual(["m1"]);
+    expect(merged.warnings).toEqual([
+      "backend evil (service svc, from agent): address 169.254.169.254:80 is in the denied range 169.254.0.0/16; left out",
+      "backend m6 (service svc, from marathon): address [fe80::1]:8080 is in the denied range fe80::/10; left out",
+    ]);
+    // Moved to an allowed address, it joins the table and the warning goes.
+    const moved = merger.merge([
+      snapshot("marathon", { backends: [backend("m1", "marathon"), v6] }),
+      snapshot("agent", { backends: [{ ...metadata, address: "127.0.0.1:81" }] }),
+    ]);
+    expect(moved.backends.map((b) => b.id)).toEqual(["evil", "m1"]);
+    expect(moved.warnings).toHaveLength(1);
+  });
+
+  it("leaves out backends in the operator's denied ranges", () => {
+    const ranges = createDeniedRanges(CidrSet.parse("10.0.0.0/8"));
+    const merger = createSnapshotMerger({ refuseBackend: refuseDeniedAddresses(ranges) });
+    const inside = { ...backend("f1", "file"), address: "10.1.2.3:80" };
+    const merged = merger.merge([snapshot("file", { backends: [inside, backend("f2", "file")] })]);
+    expect(merged.backends.map((b) => b.id)).toEqual(["f2"]);
+    expect(merged.warnings).toEqual([
+      expect.stringContaining(
+        "backend f1 (service svc, from file): address 10.1.2.3:80 is in the denied range 10.0.0.0/8",
+      ),
+    ]);
+  });
+
   it("joins endpoints of every source by normalised pattern and numbers their routes", () => {
     const merger = createSnapshotMerger();
     const merged = merger.merge([

@@ -53,6 +53,8 @@ export interface SnapshotMerger {
 export interface SnapshotMergerOptions {
   /** Applied to each winning backend (connectedAt as published); must give equal results for equal input. */
   adjustBackend?: (backend: Backend) => Backend;
+  /** Why a backend must not be in the table (a denied address), or undefined; it is left out with that warning. */
+  refuseBackend?: (backend: Backend) => string | undefined;
 }
 
 interface EndpointState {
@@ -66,6 +68,7 @@ const idOf = (backend: Backend) => backend.id;
 
 export function createSnapshotMerger(opts: SnapshotMergerOptions = {}): SnapshotMerger {
   const adjust = opts.adjustBackend ?? ((backend: Backend) => backend);
+  const refuse = opts.refuseBackend ?? (() => undefined);
   const ids = createRouteIdAllocator();
   let sources = new Map<BackendSource, SourceState>();
   let endpoints: Endpoint[] = [];
@@ -134,7 +137,10 @@ export function createSnapshotMerger(opts: SnapshotMergerOptions = {}): Snapshot
       }));
       const backendUpdates: { key: string; item: Backend | undefined }[] = [];
       for (const id of unionSorted(touchedIds)) {
-        const { backend: winner, warnings } = winnerOf(id, sourceBackends);
+        const { backend: candidate, warnings } = winnerOf(id, sourceBackends);
+        const refusal = candidate && refuse(candidate);
+        if (refusal !== undefined) warnings.push(refusal);
+        const winner = refusal === undefined ? candidate : undefined;
         if (warnings.length > 0) backendWarnings.set(id, warnings);
         else backendWarnings.delete(id);
         const before = findSorted(backends, id, idOf);

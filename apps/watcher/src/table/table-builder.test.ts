@@ -11,7 +11,7 @@ import { createTableBuilder } from "./table-builder.js";
 function memoryPublisher(initial?: RouteTable) {
   const state = { kv: initial, writes: [] as { version: number; diff: TableDiff }[], failNext: 0 };
   const publisher: TablePublisher = {
-    read: async () => state.kv ?? { version: 0, generatedAt: 0, endpoints: [], backends: [] },
+    resumePoint: async () => state.kv ?? { version: 0, generatedAt: 0, endpoints: [], backends: [] },
     async publish(_prev, next, diff) {
       if (state.failNext > 0) {
         state.failNext--;
@@ -65,7 +65,7 @@ function setup(opts: { leader?: boolean; initial?: RouteTable } = {}) {
 describe("createTableBuilder", () => {
   it("publishes nothing until every source sent its first snapshot", async () => {
     const { state, builder, settle } = setup();
-    builder.resume(await memoryPublisher().publisher.read());
+    builder.resume(await memoryPublisher().publisher.resumePoint());
     builder.update(file("a.test"));
     await settle();
     expect(state.writes).toEqual([]);

@@ -4,6 +4,8 @@
 import { type Clock, createBackoff, type TimerHandle } from "@signalbox/backoff";
 import {
   type BackendSource,
+  createDeniedRanges,
+  type DeniedRanges,
   diffTables,
   normalizePattern,
   type RouteTable,
@@ -16,6 +18,7 @@ import type { ProviderSnapshot } from "../providers/provider.js";
 import { isEmptyDiff, type TablePublisher } from "../publish/kv-publisher.js";
 import { createCoalescedTask } from "../scheduling/coalesced-task.js";
 import { createConnectedAtKeeper } from "./connected-at.js";
+import { refuseDeniedAddresses } from "./denied-backends.js";
 import { createSnapshotMerger } from "./merge-snapshots.js";
 import { hashStateOf } from "./running-hash.js";
 import { createTableWarnings } from "./table-warnings.js";
@@ -34,6 +37,8 @@ export interface TableBuilderOptions {
   publisher: TablePublisher;
   /** Checked before every write: does this watcher still hold the leader lease? */
   mayWrite: () => boolean;
+  /** Backend addresses left out with a warning (default: the link-local ranges only). */
+  deniedRanges?: DeniedRanges;
 }
 
 export interface TableBuilder {
@@ -65,7 +70,10 @@ export function createTableBuilder(opts: TableBuilderOptions): TableBuilder {
   const { clock, logger, metrics } = opts;
   const snapshots = new Map<BackendSource, ProviderSnapshot>();
   const connectedAt = createConnectedAtKeeper();
-  const merger = createSnapshotMerger({ adjustBackend: connectedAt.adjust });
+  const merger = createSnapshotMerger({
+    adjustBackend: connectedAt.adjust,
+    refuseBackend: refuseDeniedAddresses(opts.deniedRanges ?? createDeniedRanges()),
+  });
   const listeners = new Set<(table: RouteTable) => void>();
   let last: RouteTable | undefined;
   let writing = false;

@@ -6,6 +6,7 @@ import { backendKey, endpointKey, META_KEY } from "../subjects.js";
 import { captureLogger } from "../testing/capture-logger.js";
 import { encodeEntry } from "./route-entry.js";
 import { createRouteTableAssembler, type RouteEntry } from "./route-table-assembler.js";
+import { createSkippedKeys } from "./skipped-keys.js";
 
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -129,7 +130,7 @@ describe("createRouteTableAssembler", () => {
     expect(applyAll(broken, assembler).every((r) => r === undefined)).toBe(true);
     expect(logs.lines).toContainEqual(
       expect.objectContaining({
-        msg: "invalid entry in the routes bucket",
+        msg: "skipped an unusable key in the routes bucket",
         key,
         reason: expect.stringMatching(/id/),
       }),
@@ -154,9 +155,29 @@ describe("createRouteTableAssembler", () => {
     expect(assembler.apply(put(META_KEY, text('{"version":"x"}')))).toBeUndefined();
     expect(assembler.apply(del(META_KEY))).toBeUndefined();
     expect(logs.messages()).toEqual([
-      "ignored an unknown key in the routes bucket",
+      "skipped an unusable key in the routes bucket",
       "ignored an invalid routes meta",
     ]);
+  });
+
+  it("skips a foreign key that does not decode: the table is still handed out, the key counted and logged once", () => {
+    const table = makeTable(3, 1, 1);
+    const logs = captureLogger();
+    const skipped = createSkippedKeys({ logger: logs.logger });
+    const assembler = createRouteTableAssembler({ logger: logs.logger, skipped });
+    const foreign = [put("backend.x", text("{")), put("backend.x", text("{")), put("other.y", text("1"))];
+    const results = applyAll([foreign[0] as RouteEntry, ...entriesOf(table), ...foreign.slice(1)], assembler);
+    expect(results.at(-3)?.version).toBe(1);
+    expect(skipped.total).toBe(3);
+    expect(skipped.present()).toEqual(["backend.x", "other.y"]);
+    expect(logs.lines.filter((l) => l.msg === "skipped an unusable key in the routes bucket")).toEqual([
+      expect.objectContaining({ key: "backend.x", reason: expect.stringMatching(/JSON/) }),
+      expect.objectContaining({ key: "other.y", reason: "is not a key of the routes bucket" }),
+    ]);
+    // Deleted (as the leader does), the keys are no longer offered for deletion; the next meta still applies.
+    applyAll([del("backend.x"), del("other.y")], assembler);
+    expect(skipped.present()).toEqual([]);
+    expect(assembler.apply(metaOf({ ...table, version: 2 }))?.table.version).toBe(2);
   });
 
   it("hands out with each table the keys whose content changed since the table before, and that table's hash", () => {

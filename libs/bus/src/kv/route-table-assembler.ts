@@ -1,7 +1,9 @@
 // Rebuilds RouteTables from signalbox-routes entries in stream order. A table is handed
 // out only at a `meta` whose counts and hash the entries applied so far match: a watch
-// that starts mid-write (history 1 drops superseded values) or a broken entry never
-// yields a mixed table. Each table comes with the keys that changed since the one before.
+// that starts mid-write (history 1 drops superseded values) never yields a mixed table. A key
+// that does not decode or is outside the bucket's schema is skipped (SkippedKeys): the meta's
+// counts and hash decide over the keys that do, so a stranger's key freezes no reader.
+// Each table comes with the keys that changed since the one before.
 
 import {
   type Backend,
@@ -19,6 +21,7 @@ import type { DecodeResult } from "../codec.js";
 import { codecs } from "../codecs.js";
 import { parseRouteKey } from "../subjects.js";
 import { decodeBackend, decodeEndpoint } from "./route-entry.js";
+import { createSkippedKeys, type SkippedKeys } from "./skipped-keys.js";
 
 /** One KV change as the watch delivers it. */
 export interface RouteEntry {
@@ -122,7 +125,13 @@ class EntryMap<T extends Endpoint | Backend> {
   }
 }
 
-export function createRouteTableAssembler(opts: { logger?: Logger } = {}): RouteTableAssembler {
+export interface RouteTableAssemblerOptions {
+  logger?: Logger;
+  /** Where skipped keys are counted and logged (default: a tracker of this assembler's own). */
+  skipped?: SkippedKeys;
+}
+
+export function createRouteTableAssembler(opts: RouteTableAssemblerOptions = {}): RouteTableAssembler {
   // Follows the table's hash entry by entry, so checking a `meta` costs nothing per entry.
   const hash = new TableHashState();
   const endpoints = new EntryMap<Endpoint>((e) => e.pattern, endpointDigest, {
@@ -133,8 +142,7 @@ export function createRouteTableAssembler(opts: { logger?: Logger } = {}): Route
     add: (b) => hash.addBackend(b),
     remove: (b) => hash.removeBackend(b),
   });
-  /** Keys whose current value does not decode: no table is consistent while any is left. */
-  const broken = new Set<string>();
+  const skipped = opts.skipped ?? createSkippedKeys(opts.logger ? { logger: opts.logger } : {});
   let last: { table: RouteTable; hash: string } | undefined;
   const log = opts.logger;
 
@@ -146,8 +154,7 @@ export function createRouteTableAssembler(opts: { logger?: Logger } = {}): Route
       return undefined;
     }
     const { version, generatedAt, endpointCount, backendCount } = meta.value;
-    const complete =
-      endpoints.current.size === endpointCount && backends.current.size === backendCount && broken.size === 0;
+    const complete = endpoints.current.size === endpointCount && backends.current.size === backendCount;
     if (!complete || hash.hex() !== meta.value.hash) {
       // Normal when a watch starts while the watcher is writing: the next meta completes it.
       log?.info(
@@ -157,7 +164,6 @@ export function createRouteTableAssembler(opts: { logger?: Logger } = {}): Route
           endpointCount,
           backends: backends.current.size,
           backendCount,
-          brokenKeys: [...broken].slice(0, 10),
         },
         "routes meta does not match the entries read so far; waiting for the next meta",
       );
@@ -187,11 +193,11 @@ export function createRouteTableAssembler(opts: { logger?: Logger } = {}): Route
     apply(entry) {
       const key = parseRouteKey(entry.key);
       if (key === undefined) {
-        log?.warn({ key: entry.key }, "ignored an unknown key in the routes bucket");
+        if (entry.operation === "PUT") skipped.skip(entry.key, "is not a key of the routes bucket");
+        else skipped.clear(entry.key);
         return undefined;
       }
       if (key.kind === "meta") return applyMeta(entry);
-      broken.delete(entry.key);
       if (key.kind === "endpoint") {
         endpoints.set(
           key.pattern,
@@ -207,21 +213,21 @@ export function createRouteTableAssembler(opts: { logger?: Logger } = {}): Route
     },
   };
 
-  /** The entry a PUT holds under `id`; undefined for a delete, or (marking the key broken) a bad value. */
+  /** The entry a PUT holds under `id`; undefined for a delete, or (skipping the key) a bad value. */
   function decodeValid<T>(
     entry: RouteEntry,
     id: string,
     decode: (data: Uint8Array) => DecodeResult<T>,
     idOf: (value: T) => string,
   ): T | undefined {
+    skipped.clear(entry.key);
     if (entry.operation !== "PUT") return undefined;
     const decoded = decode(entry.value);
     if (decoded.ok && idOf(decoded.value) === id) return decoded.value;
-    broken.add(entry.key);
     const reason = decoded.ok
       ? `holds ${JSON.stringify(idOf(decoded.value))}, not ${JSON.stringify(id)}`
       : decoded.reason;
-    log?.error({ key: entry.key, reason }, "invalid entry in the routes bucket");
+    skipped.skip(entry.key, reason);
     return undefined;
   }
 }

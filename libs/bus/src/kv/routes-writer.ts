@@ -28,6 +28,13 @@ export interface WriteRouteTableOptions {
   diff?: TableDiff;
   /** hashTable(next), when the caller has it already. */
   hash?: string;
+  /** Keys that may not be the table's (seen in the bucket): each one `next` has no entry under is deleted. */
+  foreignKeys?: readonly string[];
+  /**
+   * Keys whose value a reader could not use (SkippedKeys.present()): put again when `next` has
+   * an entry under them (a stranger overwrote a key of the table), else deleted.
+   */
+  rewriteKeys?: readonly string[];
 }
 
 export interface WriteResult {
@@ -37,6 +44,8 @@ export interface WriteResult {
   deleted: number;
   /** The hash written to `meta`. */
   hash: string;
+  /** Keys of `foreignKeys` and `rewriteKeys` deleted or put again, in that order. */
+  repaired: string[];
 }
 
 const patternOf = (endpoint: Endpoint) => endpoint.pattern;
@@ -80,7 +89,21 @@ export async function writeRouteTable(
     prev === undefined
       ? await staleKeys(kv, endpoints, backends)
       : [...diff.removedEndpoints.map(endpointKey), ...diff.removedBackends.map(backendKey)];
-
+  const touched = new Set([...puts.map((put) => put.key), ...deletes, META_KEY]);
+  const repaired: string[] = [];
+  const stray = (keys: readonly string[] | undefined, rewrite: boolean) => {
+    for (const key of keys ?? []) {
+      if (touched.has(key)) continue;
+      touched.add(key);
+      const entry = entryUnder(key, endpoints, backends);
+      if (entry !== undefined && !rewrite) continue;
+      if (entry === undefined) deletes.push(key);
+      else puts.push(entry);
+      repaired.push(key);
+    }
+  };
+  stray(opts.rewriteKeys, true);
+  stray(opts.foreignKeys, false);
   await writeKvPipelined(kv, [...puts, ...deletes.map((key) => ({ key }))]);
   const hash = opts.hash ?? hashTable(next);
   const meta: RoutesMeta = {
@@ -91,7 +114,7 @@ export async function writeRouteTable(
     backendCount: next.backends.length,
   };
   await kv.put(META_KEY, codecs.routesMeta.encode(meta));
-  return { written: puts.length, deleted: deletes.length, hash };
+  return { written: puts.length, deleted: deletes.length, hash, repaired };
 }
 
 /**
@@ -179,6 +202,24 @@ function putOf<T extends Endpoint | Backend>(
   return { key, value: encodeEntry(entry) };
 }
 
+/** The put of `next`'s entry under `key`; undefined when it has none. */
+function entryUnder(
+  key: string,
+  endpoints: (pattern: string) => Endpoint | undefined,
+  backends: (id: string) => Backend | undefined,
+): KvWrite | undefined {
+  const parsed = parseRouteKey(key);
+  if (parsed?.kind === "endpoint") {
+    const endpoint = endpoints(parsed.pattern);
+    return endpoint && putOf(key, endpoint, parseEndpoint);
+  }
+  if (parsed?.kind === "backend") {
+    const backend = backends(parsed.id);
+    return backend && putOf(key, backend, parseBackend);
+  }
+  return undefined;
+}
+
 /** Equal as JSON: same members (undefined ones count as absent) and values, arrays in order. */
 function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -197,7 +238,7 @@ function sameJson(a: unknown, b: unknown): boolean {
   return aCount === bCount;
 }
 
-/** Endpoint and backend keys in the bucket that `next` does not have. */
+/** Keys in the bucket but `meta` that `next` does not have (keys outside the schema too). */
 async function staleKeys(
   kv: KV,
   endpoints: (pattern: string) => unknown,
@@ -206,8 +247,9 @@ async function staleKeys(
   const stale: string[] = [];
   for await (const key of await kv.keys()) {
     const parsed = parseRouteKey(key);
-    if (parsed?.kind === "endpoint" && endpoints(parsed.pattern) === undefined) stale.push(key);
-    if (parsed?.kind === "backend" && backends(parsed.id) === undefined) stale.push(key);
+    if (parsed === undefined) stale.push(key);
+    else if (parsed.kind === "endpoint" && endpoints(parsed.pattern) === undefined) stale.push(key);
+    else if (parsed.kind === "backend" && backends(parsed.id) === undefined) stale.push(key);
   }
   return stale;
 }

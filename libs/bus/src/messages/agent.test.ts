@@ -8,7 +8,9 @@ const register = {
   address: "127.0.0.1:8081",
   labels: { tier: "web" },
   instanceId: "i-1",
+  nonce: "n".repeat(43),
 };
+const session = "s".repeat(43);
 
 describe("agent messages", () => {
   it("round-trips a registration and its replies", () => {
@@ -39,6 +41,11 @@ describe("agent messages", () => {
     [{ ...register, weight: 10_001 }, /weight/],
     [{ ...register, location: { latitude: 91 } }, /location\.latitude/],
     [{ ...register, state: "gone" }, /state/],
+    [{ ...register, labels: { "marathon.app": "/shop/web" } }, /label "marathon\.app" is reserved/],
+    [{ ...register, labels: { HAPROXY_0_VHOST: "a.test" } }, /label "HAPROXY_0_VHOST" is reserved/],
+    [{ ...register, healthPath: "healthz" }, /healthPath/],
+    [{ ...register, nonce: "short" }, /nonce/],
+    [{ ...register, nonce: undefined }, /nonce/],
   ])("rejects a bad registration %#, naming the field", (message, field) => {
     const result = agentCodecs.register.decode(encoder.encode(JSON.stringify(message)));
     expect(result.ok).toBe(false);
@@ -46,7 +53,18 @@ describe("agent messages", () => {
   });
 
   it("validates heartbeats and their replies", () => {
-    const beat = { backendId: "agent-1", state: "draining", load: 40, rps: 12.5, inFlight: 3, at: 1000 };
+    const beat = {
+      backendId: "agent-1",
+      session,
+      state: "draining",
+      load: 40,
+      rps: 12.5,
+      inFlight: 3,
+      at: 1000,
+    };
+    expect(
+      agentCodecs.heartbeat.decode(encoder.encode(JSON.stringify({ ...beat, session: undefined }))).ok,
+    ).toBe(false);
     expect(agentCodecs.heartbeat.decode(encoder.encode(JSON.stringify(beat))).ok).toBe(true);
     expect(agentCodecs.heartbeat.decode(encoder.encode(JSON.stringify({ ...beat, load: 101 }))).ok).toBe(
       false,
@@ -60,11 +78,14 @@ describe("agent messages", () => {
     expect(agentCodecs.heartbeatReply.decode(encoder.encode(JSON.stringify(other))).ok).toBe(false);
   });
 
-  it("requires the instance id to deregister", () => {
-    expect(agentCodecs.deregister.decode(encoder.encode(JSON.stringify({ backendId: "agent-1" }))).ok).toBe(
-      false,
-    );
-    const request = { backendId: "agent-1", instanceId: "i-1" };
+  it("requires the instance id and the session to deregister", () => {
+    for (const partial of [
+      { backendId: "agent-1", session },
+      { backendId: "agent-1", instanceId: "i-1" },
+    ]) {
+      expect(agentCodecs.deregister.decode(encoder.encode(JSON.stringify(partial))).ok).toBe(false);
+    }
+    const request = { backendId: "agent-1", instanceId: "i-1", session };
     expect(agentCodecs.deregister.decode(agentCodecs.deregister.encode(request))).toEqual({
       ok: true,
       value: request,

@@ -125,7 +125,8 @@ export const apiOps = {
     reply: reply({ pattern: z.string(), weights: z.record(z.string(), z.number()) }),
   },
   "token.create": {
-    request: z.object({ service: text.optional(), ttl: text.optional() }),
+    /** A token is for one service unless `anyService` says otherwise; one of the two is required. */
+    request: z.object({ service: text.optional(), anyService: z.boolean().optional(), ttl: text.optional() }),
     reply: reply({
       id: z.string(),
       /** Shown once: only its hash is stored. */

@@ -88,6 +88,23 @@ describe("CidrSet", () => {
     expect(set.contains(ip)).toBe(inside);
   });
 
+  it("names the first range that holds an address, as written with its prefix", () => {
+    expect(set.entries).toEqual([
+      "10.0.0.0/8",
+      "192.168.1.7/32",
+      "fd00::/8",
+      "::1/128",
+      "::ffff:172.16.0.0/108",
+    ]);
+    expect(set.find("192.168.1.7")).toBe("192.168.1.7/32");
+    expect(set.find("172.16.5.5")).toBe("::ffff:172.16.0.0/108");
+    expect(set.find("11.0.0.1")).toBeUndefined();
+    expect(CidrSet.parse("10.0.0.0/8").union(CidrSet.parse("10.1.0.0/16")).entries).toEqual([
+      "10.0.0.0/8",
+      "10.1.0.0/16",
+    ]);
+  });
+
   it("is empty for an empty list and contains nothing then", () => {
     expect(CidrSet.parse("").empty).toBe(true);
     expect(CidrSet.parse(" , ").contains("127.0.0.1")).toBe(false);

@@ -7,6 +7,8 @@ import { type IpBytes, parseIPv4, parseIPv6, parseIp, unmapIPv4 } from "./ip.js"
 interface Range {
   bytes: IpBytes;
   prefix: number;
+  /** `address/prefix` as written (a bare address gets its full-length prefix). */
+  text: string;
 }
 
 /** A parsed CIDR list; `contains` takes an address as sockets and X-Forwarded-For write it. */
@@ -29,19 +31,35 @@ export class CidrSet {
     return ranges.length === 0 ? CidrSet.EMPTY : new CidrSet(ranges);
   }
 
+  /** This set's ranges followed by `other`'s. */
+  union(other: CidrSet): CidrSet {
+    if (other.empty) return this;
+    return this.empty ? other : new CidrSet([...this.ranges, ...other.ranges]);
+  }
+
   get empty(): boolean {
     return this.ranges.length === 0;
   }
 
+  /** Each range as `address/prefix`, in list order. */
+  get entries(): readonly string[] {
+    return this.ranges.map((range) => range.text);
+  }
+
   /** True when `ip` (IPv4, IPv6, IPv4-mapped IPv6) lies in one of the ranges; false for non-addresses. */
   contains(ip: string): boolean {
-    if (this.ranges.length === 0) return false;
+    return this.ranges.length > 0 && this.find(ip) !== undefined;
+  }
+
+  /** The first range (`address/prefix`) holding `ip`; undefined for none and for non-addresses. */
+  find(ip: string): string | undefined {
     const bytes = parseIp(ip);
-    if (bytes === undefined) return false;
+    if (bytes === undefined) return undefined;
     for (const range of this.ranges) {
-      if (range.bytes.length === bytes.length && inPrefix(bytes, range.bytes, range.prefix)) return true;
+      if (range.bytes.length === bytes.length && inPrefix(bytes, range.bytes, range.prefix))
+        return range.text;
     }
-    return false;
+    return undefined;
   }
 }
 
@@ -62,10 +80,11 @@ function parseRange(entry: string, field: string): Range {
       throw new ValidationError(field, entry, `has a prefix length outside 0..${bits}`);
     }
   }
+  const text = `${address}/${prefix}`;
   const unmapped = unmapIPv4(bytes);
   // `::ffff:10.0.0.0/104` is the IPv4 range 10.0.0.0/8; a shorter prefix also covers non-mapped space.
-  if (unmapped.length === 4 && prefix >= 96) return { bytes: unmapped, prefix: prefix - 96 };
-  return { bytes, prefix };
+  if (unmapped.length === 4 && prefix >= 96) return { bytes: unmapped, prefix: prefix - 96, text };
+  return { bytes, prefix, text };
 }
 
 function inPrefix(address: IpBytes, network: IpBytes, prefix: number): boolean {

@@ -3,11 +3,18 @@
 // endpoints: routes pick agent backends by label selector).
 //
 // Protocol (schemas: libs/bus/src/messages/agent.ts), all request/reply:
-//   agent.register               { token, service, address, labels, location?, weight?, instanceId, state? }
+//   agent.register               { token, service, address, labels, location?, weight?, instanceId, state?,
+//                                  healthPath?, nonce }
 //     -> { ok: true, backendId, heartbeatIntervalMs }
 //      | { ok: false, error: { code: "unknown" | "revoked" | "expired" | "wrong-service" | "invalid", message } }
-//   agent.heartbeat.<backendId>  { backendId, state, load, rps, inFlight, at } -> { ok: true } | { ok: false, error }
-//   agent.deregister             { backendId, instanceId } -> { ok: true, removed } | { ok: false, error }
+//   agent.heartbeat.<backendId>  { backendId, session, state, load, rps, inFlight, at } -> { ok: true } | { ok: false, error }
+//   agent.deregister             { backendId, instanceId, session } -> { ok: true, removed } | { ok: false, error }
+// - Labels in the reserved prefixes (marathon., signalbox., heimdall., HAPROXY_) are refused;
+//   `healthPath` becomes the backend's `signalbox.health.path`.
+// - A registration may replace a backend only with the token that registered it.
+// - The session (deriveSession in libs/bus, which the agent computes itself: it is never in a
+//   reply) must come with every heartbeat and the deregistration; without it (or with another) nothing changes: a heartbeat gets
+//   `not-registered` (a genuine agent registers again), a deregistration `invalid`.
 // - The token is checked at registration (`tokens.verify`) and again at every heartbeat
 //   (`tokens.check`): a token revoked, expired or gone since removes the backend and the
 //   reply carries the reason, so the agent exits 1 saying why.
@@ -24,13 +31,23 @@
 // of the table in KV (`resumeFrom`) until their agents register again or expire, so a
 // restart of the only watcher does not take them out of rotation in between.
 import type { Clock } from "@signalbox/backoff";
-import { agentCodecs, type Codec, decodeServiceToken, subjects } from "@signalbox/bus";
+import {
+  agentCodecs,
+  type Codec,
+  decodeServiceToken,
+  deriveSession,
+  sameSession,
+  subjects,
+} from "@signalbox/bus";
 import { type Backend, parseBackend, ValidationError } from "@signalbox/route-model";
 import type { Logger } from "pino";
 import type { NatsConnection } from "../../bus-types.js";
 import type { TokenVerifier } from "../../tokens/token-verifier.js";
 import type { Provider, ProviderSnapshot } from "../provider.js";
 import { type AgentRegistry, agentBackendId, createAgentRegistry } from "./agent-registry.js";
+
+/** The label the health service reads the probe path from (apps/health probe-target.ts). */
+const HEALTH_PATH_LABEL = "signalbox.health.path";
 
 export interface AgentProviderOptions {
   nc: NatsConnection;
@@ -139,7 +156,10 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
           id: agentBackendId(request.service, request.instanceId),
           service: request.service,
           address: request.address,
-          labels: request.labels,
+          labels: {
+            ...request.labels,
+            ...(request.healthPath !== undefined && { [HEALTH_PATH_LABEL]: request.healthPath }),
+          },
           state: request.state ?? "up",
           source: "agent",
           connectedAt: clock.now(),
@@ -154,8 +174,16 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
         });
         return;
       }
-      const replaced = registry.get(backend.id) !== undefined;
-      registry.register(backend, verdict.tokenId);
+      const held = registry.get(backend.id);
+      if (held?.tokenId !== undefined && held.tokenId !== verdict.tokenId) {
+        const message = `backend ${backend.id} (instance "${request.instanceId}" of service "${request.service}") was registered with another token`;
+        logger.warn({ backendId: backend.id, tokenId: verdict.tokenId }, `agent rejected: ${message}`);
+        reply(msg, agentCodecs.registerReply, { ok: false, error: { code: "invalid", message } });
+        return;
+      }
+      const replaced = held !== undefined;
+      const session = deriveSession(request.token, backend.id, request.nonce);
+      registry.register(backend, verdict.tokenId, session);
       logger.info(
         {
           backendId: backend.id,
@@ -185,8 +213,10 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
       }
       const beat = decoded.value;
       const entry = registry.get(beat.backendId);
-      if (entry?.tokenId === undefined) {
-        const message = `backend ${beat.backendId} is not registered here; register again`;
+      if (entry?.tokenId === undefined || !sameSession(entry.session, beat.session)) {
+        const message = entry?.tokenId
+          ? `the session is not backend ${beat.backendId}'s; register again`
+          : `backend ${beat.backendId} is not registered here; register again`;
         reply(msg, agentCodecs.heartbeatReply, { ok: false, error: { code: "not-registered", message } });
         return;
       }
@@ -214,8 +244,13 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
         });
         return;
       }
-      if (!registry.heartbeat(beat.backendId, { state: beat.state, load: beat.load, rps: beat.rps })) {
-        const message = `backend ${beat.backendId} was removed; register again`;
+      // The token check awaited KV: the backend may have been removed or registered again since.
+      const current = registry.get(beat.backendId);
+      if (
+        current?.session !== entry.session ||
+        !registry.heartbeat(beat.backendId, { state: beat.state, load: beat.load, rps: beat.rps })
+      ) {
+        const message = `backend ${beat.backendId} was removed or registered again; register again`;
         reply(msg, agentCodecs.heartbeatReply, { ok: false, error: { code: "not-registered", message } });
         return;
       }
@@ -231,11 +266,17 @@ function createHandlers(opts: AgentProviderOptions, registry: AgentRegistry) {
         });
         return;
       }
-      const { backendId, instanceId } = decoded.value;
+      const { backendId, instanceId, session } = decoded.value;
       const entry = registry.get(backendId);
-      // The id derives from (service, instanceId): only the instance that registered it matches.
+      // The id derives from (service, instanceId): only the instance that registered it matches,
+      // and only with the session of its registration.
       if (entry && agentBackendId(entry.backend.service, instanceId) !== backendId) {
         const message = `backend ${backendId} was registered by another agent instance`;
+        reply(msg, agentCodecs.deregisterReply, { ok: false, error: { code: "invalid", message } });
+        return;
+      }
+      if (entry && !sameSession(entry.session, session)) {
+        const message = `the session is not backend ${backendId}'s`;
         reply(msg, agentCodecs.deregisterReply, { ok: false, error: { code: "invalid", message } });
         return;
       }

@@ -34,7 +34,7 @@ describe("agent backend id", () => {
 describe("agent registry", () => {
   it("removes a backend after the expiry with no heartbeat", () => {
     const { clock, registry, expired } = setup();
-    registry.register(backend("a", 1000), "t1");
+    registry.register(backend("a", 1000), "t1", "s1");
     clock.advance(299);
     expect(registry.backends().map((b) => b.id)).toEqual(["a"]);
     clock.advance(1);
@@ -47,9 +47,9 @@ describe("agent registry", () => {
     const { clock, registry, expired, changes } = setup();
     registry.adopt([backend("a", 500), backend("b", 600)]);
     expect(changes()).toBe(0);
-    expect(registry.get("a")).toEqual({ backend: backend("a", 500), tokenId: undefined });
-    registry.register(backend("a", 1000), "t1");
-    expect(registry.get("a")).toEqual({ backend: backend("a", 500), tokenId: "t1" });
+    expect(registry.get("a")).toEqual({ backend: backend("a", 500), tokenId: undefined, session: undefined });
+    registry.register(backend("a", 1000), "t1", "s1");
+    expect(registry.get("a")).toEqual({ backend: backend("a", 500), tokenId: "t1", session: "s1" });
     registry.adopt([backend("a", 1)]);
     expect(registry.get("a")?.tokenId).toBe("t1");
     clock.advance(300);
@@ -59,7 +59,7 @@ describe("agent registry", () => {
 
   it("pushes the expiry back at each heartbeat", () => {
     const { clock, registry } = setup();
-    registry.register(backend("a", 1000), "t1");
+    registry.register(backend("a", 1000), "t1", "s1");
     for (let i = 0; i < 10; i += 1) {
       clock.advance(250);
       expect(registry.heartbeat("a", { state: "up", load: 0, rps: 0 })).toBe(true);
@@ -71,7 +71,7 @@ describe("agent registry", () => {
 
   it("applies a heartbeat's state, load and rps, and reports a change only when one is visible", () => {
     const { registry, changes } = setup();
-    registry.register(backend("a", 1000), "t1");
+    registry.register(backend("a", 1000), "t1", "s1");
     expect(changes()).toBe(1);
     registry.heartbeat("a", { state: "draining", load: 40, rps: 12.5 });
     expect(registry.get("a")?.backend).toMatchObject({ state: "draining", load: 40, rps: 12.5 });
@@ -89,9 +89,9 @@ describe("agent registry", () => {
 
   it("replaces a backend registered again, keeping its first connectedAt", () => {
     const { clock, registry } = setup();
-    registry.register(backend("a", 1000, { v: "1" }), "t1");
+    registry.register(backend("a", 1000, { v: "1" }), "t1", "s1");
     clock.advance(200);
-    registry.register(backend("a", 1200, { v: "2" }), "t2");
+    registry.register(backend("a", 1200, { v: "2" }), "t2", "s1");
     expect(registry.backends()).toEqual([{ ...backend("a", 1000, { v: "2" }) }]);
     expect(registry.get("a")?.tokenId).toBe("t2");
     // the old timer is gone: the new registration has its own full expiry
@@ -102,8 +102,8 @@ describe("agent registry", () => {
 
   it("lists backends by id and clears every timer", () => {
     const { clock, registry } = setup();
-    registry.register(backend("b", 1000), "t");
-    registry.register(backend("a", 1000), "t");
+    registry.register(backend("b", 1000), "t", "s1");
+    registry.register(backend("a", 1000), "t", "s1");
     expect(registry.backends().map((b) => b.id)).toEqual(["a", "b"]);
     expect(registry.remove("b")).toBe(true);
     registry.clear();
@@ -153,7 +153,7 @@ describe("isVisibleChange", () => {
 describe("agent registry heartbeats", () => {
   it("keeps the table's values through small moves, and publishes once they add up", () => {
     const { registry, changes } = setup();
-    registry.register(backend("a", 1000), "t1");
+    registry.register(backend("a", 1000), "t1", "s1");
     registry.heartbeat("a", { state: "up", load: 40, rps: 100 });
     expect(changes()).toBe(2);
     for (const [load, rps] of [

@@ -9,7 +9,16 @@ interface AgentEntry {
   backend: Backend;
   /** Undefined for an adopted backend: its agent has not registered with this watcher yet. */
   tokenId: string | undefined;
+  /** The registration's session secret (agent-session.ts); undefined for an adopted backend. */
+  session: string | undefined;
   timer: TimerHandle;
+}
+
+/** What the registry holds of one backend. */
+export interface AgentRecord {
+  backend: Backend;
+  tokenId: string | undefined;
+  session: string | undefined;
 }
 
 /** What a heartbeat may change on a registered backend. */
@@ -24,7 +33,7 @@ export interface AgentRegistry {
    * Adds or replaces the backend with `backend.id` and (re)starts its expiry. A
    * replacement keeps the first `connectedAt`: the backend never left the table.
    */
-  register(backend: Backend, tokenId: string): void;
+  register(backend: Backend, tokenId: string, session: string): void;
   /**
    * Holds backends this watcher did not register (the agent backends of the table it
    * resumes from), each with a normal expiry, so a watcher restart does not drop them
@@ -38,7 +47,7 @@ export interface AgentRegistry {
   heartbeat(backendId: string, update: HeartbeatUpdate): boolean;
   /** Removes the backend; false when it was not registered. */
   remove(backendId: string): boolean;
-  get(backendId: string): { backend: Backend; tokenId: string | undefined } | undefined;
+  get(backendId: string): AgentRecord | undefined;
   /** Every registered backend, ordered by id. */
   backends(): Backend[];
   /** Stops every expiry timer (the provider is stopping). */
@@ -111,17 +120,22 @@ export function createAgentRegistry(opts: {
     }, opts.expiryMs);
 
   return {
-    register(backend, tokenId) {
+    register(backend, tokenId, session) {
       const previous = entries.get(backend.id);
       if (previous) opts.clock.clearTimeout(previous.timer);
       const next = previous ? { ...backend, connectedAt: previous.backend.connectedAt } : backend;
-      entries.set(backend.id, { backend: next, tokenId, timer: startExpiry(backend.id) });
+      entries.set(backend.id, { backend: next, tokenId, session, timer: startExpiry(backend.id) });
       opts.onChange();
     },
     adopt(backends) {
       for (const backend of backends) {
         if (entries.has(backend.id)) continue;
-        entries.set(backend.id, { backend, tokenId: undefined, timer: startExpiry(backend.id) });
+        entries.set(backend.id, {
+          backend,
+          tokenId: undefined,
+          session: undefined,
+          timer: startExpiry(backend.id),
+        });
       }
     },
     heartbeat(backendId, update) {
@@ -145,7 +159,7 @@ export function createAgentRegistry(opts: {
     },
     get(backendId) {
       const entry = entries.get(backendId);
-      return entry && { backend: entry.backend, tokenId: entry.tokenId };
+      return entry && { backend: entry.backend, tokenId: entry.tokenId, session: entry.session };
     },
     backends() {
       return [...entries.values()]
