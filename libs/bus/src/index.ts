@@ -8,6 +8,7 @@ export * from "./kv/routes-reader.js";
 export * from "./kv/routes-writer.js";
 export * from "./messages/agent.js";
 export * from "./messages/api.js";
+export * from "./messages/certs.js";
 export * from "./messages/health.js";
 export * from "./messages/routes.js";
 export * from "./messages/stats.js";
