@@ -5,6 +5,7 @@ import {
   configKeys,
   connectNats,
   followRouteTables,
+  openCertsBucket,
   openConfigBucket,
   openRoutesBucket,
   readRouteTable,
@@ -13,6 +14,7 @@ import { type ListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
 import { startControlApi } from "./api/control-api.js";
 import type { KV, NatsConnection } from "./bus-types.js";
+import { startTicketRotation } from "./certs/ticket-rotation.js";
 import type { Config } from "./config.js";
 import { createLeaderLease } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
@@ -50,6 +52,8 @@ export interface WatcherContext {
   nc: NatsConnection;
   routesKv: KV;
   configKv: KV;
+  /** signalbox-certs: certificates (control API) and the shared TLS ticket key (ticket rotation). */
+  certsKv: KV;
   metrics: WatcherMetrics;
   /** Agent tokens in signalbox-config: the control API manages them, the agent provider checks them. */
   tokens: TokenStore;
@@ -118,8 +122,11 @@ export function createProviders(ctx: WatcherContext): Provider[] {
 
 /** Wiring point: services started beside the builder (the control API); each is stopped first on stop(). */
 export async function startServices(ctx: WatcherContext, builder: TableBuilder): Promise<WatcherService[]> {
-  const { nc, configKv, clock, logger, random, tokens } = ctx;
-  return [await startControlApi({ nc, configKv, builder, clock, logger, tokens, random })];
+  const { nc, configKv, certsKv, clock, logger, random, tokens } = ctx;
+  return [
+    await startControlApi({ nc, configKv, certsKv, builder, clock, logger, tokens, random }),
+    startTicketRotation({ certsKv, clock, logger: logger.child({ component: "tickets" }) }),
+  ];
 }
 
 /**
@@ -137,15 +144,27 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   const openBuckets = async () => ({
     routesKv: await openRoutesBucket(nc),
     configKv: await openConfigBucket(nc),
+    certsKv: await openCertsBucket(nc),
   });
-  const { routesKv, configKv } = await openBuckets().catch(async (error: unknown) => {
+  const { routesKv, configKv, certsKv } = await openBuckets().catch(async (error: unknown) => {
     if (!deps.nc) await nc.close();
     throw error;
   });
   const metrics = createWatcherMetrics();
   const tokens = createTokenStore({ configKv, logger: logger.child({ component: "tokens" }) });
   const random = deps.random ?? Math.random;
-  const ctx: WatcherContext = { config, logger, clock, random, nc, routesKv, configKv, metrics, tokens };
+  const ctx: WatcherContext = {
+    config,
+    logger,
+    clock,
+    random,
+    nc,
+    routesKv,
+    configKv,
+    certsKv,
+    metrics,
+    tokens,
+  };
 
   const providers = createProviders(ctx);
   const publisher = createKvPublisher({ kv: routesKv, nc, logger: logger.child({ component: "publish" }) });
