@@ -16,6 +16,8 @@ import {
 export interface RouterConfig {
   /** ROUTER_LISTEN: one HTTP listener per entry. */
   listen: ListenAddress[];
+  /** ROUTER_TLS_LISTEN: one HTTPS listener per entry; empty (unset) opens none. */
+  tlsListen: ListenAddress[];
   /** ROUTER_ADMIN_LISTEN: /healthz, /readyz, /metrics, /routes, /explain. */
   adminListen: ListenAddress;
   /** Phase 1 of a drain: readiness 503 while the listeners still accept. */
@@ -62,6 +64,8 @@ export const HELP = `signalbox router: the HTTP data plane
 
 Environment:
   ROUTER_LISTEN              listeners, comma-separated host:port      (0.0.0.0:8080)
+  ROUTER_TLS_LISTEN          HTTPS listeners, comma-separated host:port; certificates
+                             from the KV bucket signalbox-certs         (unset: none)
   ROUTER_ADMIN_LISTEN        admin listener: /healthz /readyz /metrics /routes /explain?url=
                                                                        (127.0.0.1:9090)
   DRAIN_DELAY_MS             on SIGTERM, readiness 503 while still accepting       (5000)
@@ -96,6 +100,7 @@ export function loadConfig(env: Env): RouterConfig {
     readInteger(env, name, { default: fallback, min });
   return {
     listen: readListenAddresses(env, "ROUTER_LISTEN", "0.0.0.0:8080"),
+    tlsListen: env.ROUTER_TLS_LISTEN?.trim() ? readListenAddresses(env, "ROUTER_TLS_LISTEN", "") : [],
     adminListen: readListenAddress(env, "ROUTER_ADMIN_LISTEN", "127.0.0.1:9090"),
     drainDelayMs: int("DRAIN_DELAY_MS", 5000, 0),
     drainTimeoutMs: int("DRAIN_TIMEOUT_MS", 30_000, 0),

@@ -1,8 +1,8 @@
 // @signalbox/router: start(config, deps) wires the listeners, the admin server, the table follower,
 // health verdicts and the stats publisher; stop() drains (DRAIN_DELAY_MS, then DRAIN_TIMEOUT_MS).
 
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { type Clock, systemClock } from "@signalbox/backoff";
 import { codecs, connectNats, subjects } from "@signalbox/bus";
 import type { AdminServer, ListenAddress } from "@signalbox/service";
@@ -20,6 +20,7 @@ import { RouterMetrics } from "./metrics.js";
 import { startStatsPublisher } from "./stats-publisher.js";
 import { followTables, type NatsConnection } from "./table/table-follower.js";
 import { TableStore } from "./table/table-store.js";
+import { startTlsEdge, type TlsEdge } from "./tls/tls-edge.js";
 
 export { ConfigError } from "@signalbox/bus";
 export type { ListenAddress } from "@signalbox/service";
@@ -36,6 +37,8 @@ export interface RouterDeps {
 export interface RunningRouter {
   /** One per ROUTER_LISTEN entry, in order (the real port when 0 was asked). */
   addresses: AddressInfo[];
+  /** One per ROUTER_TLS_LISTEN entry, in order. */
+  tlsAddresses: AddressInfo[];
   /** Where the admin listener is bound (port 0 resolved). */
   adminAddress: ListenAddress;
   /** Version of the table requests are routed by now; -1 before the first. */
@@ -115,18 +118,31 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     logger: log("drain"),
   });
   let admin: AdminServer | undefined;
+  let tls: TlsEdge | undefined;
+  const listenerOptions = (proto: "http" | "https") => ({
+    headerTimeoutMs: config.headerTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxHeaderBytes: config.maxHeaderBytes,
+    connections,
+    onRequest: proto === "http" ? onRequest : createRequestHandler({ ...requestDeps, proto }),
+    onUpgrade: (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      handleUpgrade(req, socket, head, { ...upgradeDeps, proto }),
+  });
   try {
     for (const address of config.listen) {
-      const listener = await startListener(address, {
-        headerTimeoutMs: config.headerTimeoutMs,
-        idleTimeoutMs: config.idleTimeoutMs,
-        maxHeaderBytes: config.maxHeaderBytes,
-        connections,
-        onRequest,
-        onUpgrade: (req, socket, head) => handleUpgrade(req, socket, head, upgradeDeps),
-      });
+      const listener = await startListener(address, listenerOptions("http"));
       servers.push(listener.server);
       addresses.push(listener.address);
+    }
+    if (config.tlsListen.length > 0) {
+      tls = await startTlsEdge({
+        addresses: config.tlsListen,
+        listener: listenerOptions("https"),
+        registry: metrics.registry,
+        clock,
+        logger,
+      });
+      servers.push(...tls.servers);
     }
     admin = await startRouterAdmin(config.adminListen, {
       tables,
@@ -139,7 +155,11 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     await admin?.stop();
     throw err;
   }
-  logger.info({ listen: addresses, admin: admin.address, routerId: config.routerId }, "router listening");
+  const tlsAddresses = tls?.addresses ?? [];
+  logger.info(
+    { listen: addresses, tlsListen: tlsAddresses, admin: admin.address, routerId: config.routerId },
+    "router listening",
+  );
 
   const abort = new AbortController();
   let nc: NatsConnection | undefined = deps.nats;
@@ -157,7 +177,9 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
         if (decoded.ok) stats.setHealth(decoded.value.backends);
       },
     });
+    const following = tls?.follow(nc, abort.signal);
     await followTables({ nc, store: tables, clock, logger: log("table"), signal: abort.signal });
+    await following;
   })().catch((err: unknown) => {
     if (!abort.signal.aborted) logger.error({ err }, "NATS follower stopped");
   });
@@ -178,6 +200,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   const stop = async (): Promise<DrainReport> => {
     const report = await drain.run();
     publisher.stop();
+    tls?.stop();
     abort.abort();
     await natsReady;
     if (deps.nats === undefined && nc !== undefined) await nc.close().catch(() => {});
@@ -187,6 +210,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   };
   return {
     addresses,
+    tlsAddresses,
     adminAddress: admin.address,
     tableVersion: () => tables.current()?.version ?? -1,
     stop: () => {
