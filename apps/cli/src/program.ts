@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import type { CliIo, CommandContext, RunningService } from "./cli-context.js";
+import { registerCert } from "./commands/cert.js";
 import { registerQuery } from "./commands/query.js";
 import { registerRoute } from "./commands/route.js";
 import { registerServices } from "./commands/services.js";
@@ -44,6 +45,7 @@ export function createProgram(ctx: CommandContext): Command {
   registerRoute(program, ctx);
   registerShape(program, ctx);
   registerToken(program, ctx);
+  registerCert(program, ctx);
   registerServices(program, ctx);
   return program;
 }
