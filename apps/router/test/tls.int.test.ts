@@ -101,7 +101,7 @@ beforeAll(async () => {
   echo = await suite.backend("echo");
   await suite.publish(
     [
-      endpoint("shop.test", [{ selector: "role=echo" }]),
+      endpoint("shop.test", [{ selector: "role=echo" }], { filters: [{ type: "hsts", maxAge: 600 }] }),
       endpoint("secure.test", [{ selector: "role=echo" }], { filters: [{ type: "redirect-https" }] }),
     ],
     [backendOf(echo, { role: "echo" })],
@@ -174,13 +174,15 @@ describe("TLS listener", () => {
     expect((await handshake(undefined)).cert.subject.CN).toBe("fallback.test");
   });
 
-  it("tells the backend the request came over https, and redirect-https lets it through", async () => {
+  it("tells the backend the request came over https, sends HSTS over https only, and redirect-https lets it through", async () => {
     const agent = new Agent({ ca: pki.caPem, keepAlive: false });
     const answer = await httpsGet(agent, "shop.test", "/x");
     expect(answer.status).toBe(200);
     const seen = JSON.parse(answer.body) as { headers: Record<string, string> };
     expect(seen.headers["x-forwarded-proto"]).toBe("https");
     expect(seen.headers.forwarded).toMatch(/proto=https/);
+    expect(answer.headers["strict-transport-security"]).toBe("max-age=600");
+    expect((await get(suite.router.url, "shop.test")).headers["strict-transport-security"]).toBeUndefined();
 
     const plain = await get(suite.router.url, "secure.test", { path: "/pay?x=1" });
     expect(plain.status).toBe(301);
@@ -253,6 +255,7 @@ describe("session resumption", () => {
 
 interface HttpsAnswer {
   status: number;
+  headers: Record<string, string | string[] | undefined>;
   body: string;
   fingerprint: string;
   reusedSocket: boolean;
@@ -273,6 +276,7 @@ function httpsGet(agent: Agent, host: string, path: string): Promise<HttpsAnswer
         res.on("end", () =>
           resolve({
             status: res.statusCode ?? 0,
+            headers: res.headers,
             body,
             fingerprint,
             reusedSocket: req.reusedSocket,
