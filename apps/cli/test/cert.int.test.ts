@@ -87,7 +87,7 @@ beforeAll(async () => {
       "endpoints:",
       '  - { pattern: shop.test, routes: [{ selector: "app=web" }] }',
       '  - { pattern: api.wild.test/v1, routes: [{ selector: "app=web" }] }',
-      '  - { pattern: other.test, routes: [{ selector: "app=web" }] }',
+      '  - { pattern: other.test, tls: true, routes: [{ selector: "app=web" }] }',
     ].join("\n"),
   );
   const logger = captureLogger("warn").logger;
@@ -208,6 +208,22 @@ describe("signalbox cert", () => {
     );
     expect((await peerCertificate("shop.test")).subject.CN).toBe("shop.test");
     expect((await peerCertificate("other.test")).subject.CN).toBe("shop.test");
+
+    // query says which certificate serves each endpoint, and warns of the TLS endpoint none covers.
+    const query = await signalbox("query", "--json");
+    expect(query.code).toBe(0);
+    const queried = JSON.parse(query.stdout) as { endpoints: Record<string, unknown>[]; warnings: string[] };
+    expect(queried.endpoints.map((e) => [e.pattern, e.certificate, e.tls])).toEqual([
+      ["api.wild.test/v1", "wild", undefined],
+      ["other.test", "shop-test", true],
+      ["shop.test", "shop-test", undefined],
+    ]);
+    expect(queried.warnings).toEqual([
+      "endpoint other.test asks for TLS but no certificate covers other.test (signalbox cert add)",
+    ]);
+    const readable = await signalbox("query");
+    expect(readable.stdout).toMatch(/ENDPOINT\s+CERTIFICATE\s+TLS REQUIRED\n/);
+    expect(readable.stdout).toMatch(/other\.test\s+shop-test\s+yes/);
 
     const removed = await signalbox("cert", "remove", "wild");
     expect(removed).toEqual({ code: 0, stdout: "removed wild\n", stderr: "" });

@@ -3,3 +3,4 @@ export * from "./certificate-check.js";
 export * from "./host-names.js";
 export * from "./pem.js";
 export * from "./sni-index.js";
+export * from "./tls-warnings.js";

@@ -58,6 +58,9 @@ const queryEndpoint = z.object({
   filters: z.array(filterSpec),
   sticky: z.boolean().optional(),
   healthRequire: z.boolean().optional(),
+  tls: z.boolean().optional(),
+  /** Id of the certificate SNI picks for the endpoint's host; absent when only the routers' self-signed one would. */
+  certificate: z.string().optional(),
   routes: z.array(queryRoute),
 });
 

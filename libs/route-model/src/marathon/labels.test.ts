@@ -32,6 +32,7 @@ describe("routeDefinitionsFromLabels: signalbox.*", () => {
         '[{"type":"strip-prefix","prefix":"/cart"},{"type":"rate-limit","ratePerSecond":5,"burst":10}]',
       "signalbox.sticky": "true",
       "signalbox.health.require": "false",
+      "signalbox.tls": "true",
       "signalbox.health.path": "/healthz",
       "signalbox.port-index": "2",
     };
@@ -48,6 +49,7 @@ describe("routeDefinitionsFromLabels: signalbox.*", () => {
         ],
         sticky: true,
         healthRequire: false,
+        tls: true,
       },
     ]);
   });
@@ -205,6 +207,7 @@ describe("routeDefinitionsFromLabels: invalid labels", () => {
       'signalbox.sticky "yes" is not true or false',
     ],
     [{ "signalbox.host": "a.test", "signalbox.health.require": "1" }, "signalbox.health.require"],
+    [{ "signalbox.host": "a.test", "signalbox.tls": "yes" }, "signalbox.tls"],
     [{ "signalbox.host": "a.test", "signalbox.health.path": "healthz" }, 'signalbox.health.path "healthz"'],
     [{ "signalbox.host": "a.test", "signalbox.port-index": "first" }, 'signalbox.port-index "first"'],
     [{ "signalbox.host": "a.test,b.test" }, 'signalbox.host "a.test,b.test" names more than one host'],

@@ -79,6 +79,8 @@ export interface Endpoint {
   sticky?: boolean;
   /** `signalbox.health.require=true`: new backends wait for their first passing probe. */
   healthRequire?: boolean;
+  /** `signalbox.tls=true` / `tls: true`: the endpoint must be served with a certificate covering its host. */
+  tls?: boolean;
 }
 
 /**

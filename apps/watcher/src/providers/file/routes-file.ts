@@ -20,7 +20,7 @@ export interface RoutesFileOptions {
 }
 
 const TOP_KEYS = ["endpoints", "backends"];
-const ENDPOINT_KEYS = ["pattern", "routes", "filters", "sticky", "healthRequire"];
+const ENDPOINT_KEYS = ["pattern", "routes", "filters", "sticky", "healthRequire", "tls"];
 const ROUTE_KEYS = ["id", "name", "selector", "weight", "strategy"];
 const BACKEND_KEYS = ["id", "service", "address", "labels", "weight", "state", "location"];
 const DEFAULT_WEIGHT = 100;
@@ -43,7 +43,7 @@ class FileProblem extends Error {
  *   - pattern: api.example.com/v1        # required
  *     routes:                             # selector (default ""), weight (100), strategy
  *       - { selector: "app=api", weight: 90, name: stable }   # `name` keys the route id; `id` pins it
- *     filters: [{ type: strip-prefix }]   # sticky, healthRequire: optional booleans
+ *     filters: [{ type: strip-prefix }]   # sticky, healthRequire, tls: optional booleans
  * backends:
  *   - { service: api, address: "10.0.0.1:8080", labels: { app: api } }   # id default file:<service>@<address>
  * ```
