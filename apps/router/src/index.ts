@@ -149,6 +149,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       stats,
       metrics,
       isDraining: () => drain.isDraining,
+      ...(tls !== undefined && { tls: tls.view }),
     });
   } catch (err) {
     for (const server of servers) server.close();

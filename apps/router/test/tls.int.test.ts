@@ -221,6 +221,37 @@ describe("TLS listener", () => {
   });
 });
 
+describe("admin", () => {
+  it("shows which certificate serves each endpoint on /routes, and handshakes and expiry on /metrics", async () => {
+    const routes = JSON.parse((await get(suite.router.admin, "admin", { path: "/routes" })).body) as {
+      endpoints: { pattern: string; certificate: string }[];
+      certificates: { id: string; names: string[]; default: boolean }[];
+      tlsWarnings: string[];
+    };
+    expect(routes.endpoints.map((e) => [e.pattern, e.certificate])).toEqual([
+      ["secure.test", "shop"],
+      ["shop.test", "shop"],
+    ]);
+    expect(routes.certificates.map((c) => [c.id, c.default])).toEqual([
+      ["shop", false],
+      ["wild", false],
+      ["fallback", true],
+    ]);
+    expect(routes.tlsWarnings).toEqual([]);
+    expect(JSON.stringify(routes)).not.toMatch(/PRIVATE KEY/);
+
+    const metrics = (await get(suite.router.admin, "admin", { path: "/metrics" })).body;
+    const handshakes = /signalbox_router_tls_handshakes_total\{result="ok"\} (\d+)/.exec(metrics);
+    expect(Number(handshakes?.[1])).toBeGreaterThan(5);
+    expect(metrics).toMatch(/signalbox_router_tls_handshakes_total\{result="failed"\} [1-9]/);
+    expect(metrics).toMatch(/signalbox_router_tls_sni_picks_total\{match="wildcard"\} [1-9]/);
+    const expiry = /signalbox_router_tls_certificate_expiry_seconds\{certificate="wild"\} (\d+)/.exec(
+      metrics,
+    );
+    expect(Number(expiry?.[1])).toBe(Date.parse(new X509(wild.chainPem).validTo) / 1000);
+  });
+});
+
 describe("session resumption", () => {
   it("resumes a session from router A on router B once the shared ticket key is in signalbox-certs", async () => {
     const other = await suite.harness.startRouter({

@@ -19,6 +19,14 @@ export interface AdminDeps {
   stats: BackendStats;
   metrics: RouterMetrics;
   isDraining(): boolean;
+  /** With TLS listeners: which certificate serves a pattern's host, and the TLS part of /routes. */
+  tls?: TlsView;
+}
+
+export interface TlsView {
+  certificateFor(pattern: string): string;
+  /** `{ certificates, warnings }` for /routes; never a key. */
+  describe(patterns: readonly { pattern: string; tls?: boolean }[]): Record<string, unknown>;
 }
 
 /** Starts the admin listener on `address`; /healthz also reports the table version (-1 before the first). */
@@ -34,7 +42,8 @@ export function startRouterAdmin(address: ListenAddress, deps: AdminDeps): Promi
         if (table === undefined) return sendText(res, 503, "no route table loaded yet\n");
         return sendText(res, 200, `ready: table version ${table.version}\n`);
       },
-      "/routes": (_req, res) => sendJson(res, 200, describeTable(deps.tables.current(), deps.stats)),
+      "/routes": (_req, res) =>
+        sendJson(res, 200, describeTable(deps.tables.current(), deps.stats, deps.tls)),
       "/explain": (_req, res, url) => {
         const target = url.searchParams.get("url");
         if (target === null) return sendJson(res, 400, { error: "missing ?url=http://host/path" });
@@ -48,7 +57,7 @@ export function startRouterAdmin(address: ListenAddress, deps: AdminDeps): Promi
 }
 
 /** The current table as JSON: version, hash, warnings and each endpoint with live backend state. */
-export function describeTable(table: RouterTable | undefined, stats: BackendStats): unknown {
+export function describeTable(table: RouterTable | undefined, stats: BackendStats, tls?: TlsView): unknown {
   if (table === undefined) return { loaded: false };
   const { compiled } = table;
   return {
@@ -57,8 +66,10 @@ export function describeTable(table: RouterTable | undefined, stats: BackendStat
     hash: compiled.hash,
     generatedAt: compiled.table.generatedAt,
     warnings: compiled.warnings,
+    ...tls?.describe(compiled.table.endpoints),
     endpoints: compiled.endpoints.map((endpoint) => ({
       pattern: endpoint.endpoint.pattern,
+      ...(tls !== undefined && { certificate: tls.certificateFor(endpoint.endpoint.pattern) }),
       sticky: endpoint.endpoint.sticky === true,
       healthRequire: endpoint.endpoint.healthRequire === true,
       filters: endpoint.endpoint.filters,

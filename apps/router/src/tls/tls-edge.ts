@@ -6,6 +6,7 @@ import type { Clock } from "@signalbox/backoff";
 import type { ListenAddress } from "@signalbox/service";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { TlsView } from "../admin/admin-server.js";
 import type { ListenerOptions } from "../listener.js";
 import type { NatsConnection } from "../table/table-follower.js";
 import { CertBook } from "./cert-book.js";
@@ -13,6 +14,7 @@ import { followCerts } from "./cert-follower.js";
 import { generateSelfSigned } from "./self-signed.js";
 import { startTlsListeners } from "./tls-listeners.js";
 import { TlsMetrics } from "./tls-metrics.js";
+import { createTlsView } from "./tls-view.js";
 
 export interface TlsEdgeDeps {
   addresses: readonly ListenAddress[];
@@ -26,6 +28,8 @@ export interface TlsEdge {
   servers: Server[];
   addresses: AddressInfo[];
   book: CertBook;
+  /** What /routes shows of TLS. */
+  view: TlsView;
   /** Follows signalbox-certs until `signal` aborts; never rejects. */
   follow(nc: NatsConnection, signal: AbortSignal): Promise<void>;
   stop(): void;
@@ -49,6 +53,7 @@ export async function startTlsEdge(deps: TlsEdgeDeps): Promise<TlsEdge> {
     servers: listeners.servers,
     addresses: listeners.addresses,
     book,
+    view: createTlsView(book, deps.clock),
     follow: (nc, signal) =>
       followCerts({ nc, book, clock: deps.clock, logger: logger.child({ component: "certs" }), signal }),
     stop: listeners.detach,
