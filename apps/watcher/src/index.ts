@@ -14,6 +14,8 @@ import { type ListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
 import { startControlApi } from "./api/control-api.js";
 import type { KV, NatsConnection } from "./bus-types.js";
+import { createCertStore } from "./certs/cert-store.js";
+import { createFileCertificateSync } from "./certs/file-certificates.js";
 import { startTicketRotation } from "./certs/ticket-rotation.js";
 import type { Config } from "./config.js";
 import { createLeaderLease } from "./leader/leader-lease.js";
@@ -101,6 +103,11 @@ export function createProviders(ctx: WatcherContext): Provider[] {
         metrics,
         debounceMs: config.debounceMs,
         resyncMs: config.resyncMs,
+        onCertificates: createFileCertificateSync({
+          certs: createCertStore({ certsKv: ctx.certsKv, logger: ctx.logger }),
+          clock,
+          logger: ctx.logger.child({ component: "file-certs" }),
+        }),
       }),
     );
   }

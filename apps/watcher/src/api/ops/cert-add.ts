@@ -1,9 +1,10 @@
 // `cert.add`: checks the chain and key (key matches, chain in order, valid now) and stores them in
 // signalbox-certs under `cert.<id>`; `default` makes it the certificate served when SNI finds none.
 // The key is never logged and never part of a reply.
-import { CERT_ID, type CertRecord } from "@signalbox/bus";
-import { checkCertificate, splitPemCertificates } from "@signalbox/tls";
+import { CERT_ID } from "@signalbox/bus";
+import { checkCertificate } from "@signalbox/tls";
 import { certIdFor } from "../../certs/cert-id.js";
+import { certRecordOf } from "../../certs/cert-record.js";
 import { invalid, type OpHandler } from "../op-context.js";
 
 export const certAdd: OpHandler<"cert.add"> = async (request, ctx) => {
@@ -17,15 +18,14 @@ export const certAdd: OpHandler<"cert.add"> = async (request, ctx) => {
     );
   }
   const id = request.id ?? certIdFor(facts.names[0] ?? "");
-  const record: CertRecord = {
+  const record = certRecordOf({
     id,
-    ...facts,
-    source: "api",
-    addedAt: now,
-    // Only the certificate blocks: whatever else the file held (comments, bag attributes) stays out.
-    chainPem: `${splitPemCertificates(request.chainPem).join("\n")}\n`,
+    facts,
+    chainPem: request.chainPem,
     keyPem: request.keyPem,
-  };
+    source: "api",
+    now,
+  });
   const replaced = await ctx.certs.put(record);
   if (request.default === true) await ctx.certs.setDefault(id);
   const isDefault = request.default === true || (await ctx.certs.defaultId()) === id;
