@@ -11,6 +11,15 @@ describe("loadConfig", () => {
     expect(config.drainTimeoutMs).toBe(30_000);
     expect(config.logLevel).toBe("info");
     expect(config.routerId).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(config.tlsListen).toEqual([]);
+  });
+
+  it("opens HTTPS listeners only when ROUTER_TLS_LISTEN names some", () => {
+    expect(loadConfig({ ROUTER_TLS_LISTEN: "  " }).tlsListen).toEqual([]);
+    expect(loadConfig({ ROUTER_TLS_LISTEN: ":8443,[::1]:0" }).tlsListen).toEqual([
+      { host: "0.0.0.0", port: 8443 },
+      { host: "::1", port: 0 },
+    ]);
   });
 
   it("reads several listeners and passes NATS_* through", () => {
@@ -34,6 +43,7 @@ describe("loadConfig", () => {
     ["ROUTER_RETRIES", "two"],
     ["LOG_LEVEL", "loud"],
     ["ROUTER_ID", "a.b"],
+    ["ROUTER_TLS_LISTEN", "127.0.0.1:8443,nowhere"],
   ])("rejects %s=%s naming the variable and value", (variable, value) => {
     const error = (() => {
       try {

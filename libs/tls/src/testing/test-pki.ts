@@ -25,6 +25,10 @@ export interface IssueOptions {
   expired?: boolean;
   /** Signed by the intermediate; chainPem is leaf + intermediate. */
   viaIntermediate?: boolean;
+  /** Validity in days (default 30; scanners flag less than 30 as expiring). */
+  days?: number;
+  /** Name a CRL and an OCSP responder (unreachable .invalid URLs), as public CAs do; TLS scanners ask. */
+  revocationUrls?: boolean;
 }
 
 export interface TestPki {
@@ -65,7 +69,7 @@ export function createTestPki(): TestPki {
     "-out",
     "ca.pem",
     "-days",
-    "30",
+    "3650",
     "-subj",
     "/CN=Signalbox Test Root CA",
     "-addext",
@@ -95,7 +99,7 @@ export function createTestPki(): TestPki {
     "-set_serial",
     String(serial++),
     "-days",
-    "30",
+    "3650",
     "-extfile",
     "ca.ext",
     "-out",
@@ -135,6 +139,10 @@ export function createTestPki(): TestPki {
       const ext = ["basicConstraints=CA:FALSE", "extendedKeyUsage=serverAuth", "keyUsage=digitalSignature"];
       if (opts.names.length > 0)
         ext.push(`subjectAltName=${opts.names.map((name) => `DNS:${name}`).join(",")}`);
+      if (opts.revocationUrls) {
+        ext.push("crlDistributionPoints=URI:http://crl.signalbox.invalid/test.crl");
+        ext.push("authorityInfoAccess=OCSP;URI:http://ocsp.signalbox.invalid/");
+      }
       writeFileSync(path(`${base}.ext`), `${ext.join("\n")}\n`);
       openssl("req", ...EC_KEY, "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${cn}`);
       const [caCert, caKey] = opts.viaIntermediate ? ["int.pem", "int.key"] : ["ca.pem", "ca.key"];
@@ -173,7 +181,7 @@ export function createTestPki(): TestPki {
           "-set_serial",
           String(n),
           "-days",
-          "30",
+          String(opts.days ?? 30),
           "-extfile",
           `${base}.ext`,
           "-out",
