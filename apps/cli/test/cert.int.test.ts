@@ -151,6 +151,11 @@ describe("signalbox cert", () => {
     const missing = await signalbox("cert", "add", join(dir, "nope.pem"), shop.keyPath);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^signalbox: cannot read the certificate file .*nope\.pem: ENOENT/);
+    const device = await signalbox("cert", "add", "/dev/zero", shop.keyPath);
+    expect(device).toMatchObject({
+      code: 2,
+      stderr: "signalbox: the certificate file /dev/zero is not a regular file\n",
+    });
     const badId = await signalbox("cert", "add", shop.certPath, shop.keyPath, "--id", "../x");
     expect(badId.code).toBe(2);
 

@@ -1,7 +1,7 @@
 // `signalbox cert add|list|remove`: TLS certificates in signalbox-certs. `add` checks the files
 // here first (key matches, chain in order, not expired) so a bad pair exits 2 before anything is
 // sent; the watcher checks again. `list` never shows a key.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { CERT_ID, MAX_PEM_CHARS } from "@signalbox/bus";
 import { checkCertificate } from "@signalbox/tls";
 import type { Command } from "commander";
@@ -84,16 +84,18 @@ export function registerCert(program: Command, ctx: CommandContext): void {
     });
 }
 
-/** The file's text; a missing, unreadable or oversized file is a UsageError naming it. */
+/** The file's text; a missing, unreadable, special or oversized file is a UsageError naming it. */
 function readPem(path: string, what: string): string {
-  let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // Checked before reading: /dev/zero or a huge file is never read into memory.
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new UsageError(`the ${what} file ${path} is not a regular file`);
+    if (stat.size > MAX_PEM_CHARS) {
+      throw new UsageError(`the ${what} file ${path} is over ${MAX_PEM_CHARS} bytes: not a PEM ${what}`);
+    }
+    return readFileSync(path, "utf8");
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read the ${what} file ${path}: ${(error as Error).message}`);
   }
-  if (text.length > MAX_PEM_CHARS) {
-    throw new UsageError(`the ${what} file ${path} is over ${MAX_PEM_CHARS} characters: not a PEM ${what}`);
-  }
-  return text;
 }

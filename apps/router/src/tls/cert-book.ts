@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { CertRecord } from "@signalbox/bus";
-import { type SniIndex as Index, type SniEntry, SniIndex, type SniMatch } from "@signalbox/tls";
+import { type SniEntry, SniIndex, type SniMatch } from "@signalbox/tls";
 import type { Logger } from "pino";
 import type { PemPair } from "./self-signed.js";
 import { SECURE_CONTEXT_POLICY } from "./tls-policy.js";
@@ -35,7 +35,7 @@ export interface CertPick {
 }
 
 export class CertBook {
-  private index: Index<SecureContext>;
+  private index: SniIndex<SecureContext>;
   private served = new Map<string, Served>();
   private state: CertState = { records: new Map(), defaultId: undefined, ticketKey: undefined };
   private fallbackContext: SecureContext;

@@ -74,7 +74,8 @@ export async function followCerts(deps: CertFollowerDeps): Promise<void> {
         take(entry);
         // The initial replay applies once, at its last entry; later changes apply one by one.
         if ((entry.delta ?? 0) === 0) {
-          deps.book.apply(state);
+          // A copy: the book keeps what it was given while later entries arrive here.
+          deps.book.apply({ ...state, records: new Map(records) });
           logger.info(
             {
               certificates: [...records.keys()],

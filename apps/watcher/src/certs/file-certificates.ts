@@ -4,8 +4,9 @@
 // logged and leaves signalbox-certs as it is (no removal that round either), so a half-written
 // renewal never takes a serving certificate away. Certificates added through the API are never
 // touched.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { Clock } from "@signalbox/backoff";
+import { MAX_PEM_CHARS } from "@signalbox/bus";
 import { checkCertificate } from "@signalbox/tls";
 import type { Logger } from "pino";
 import type { FileCertificate } from "../providers/file/routes-file.js";
@@ -84,6 +85,14 @@ export function createFileCertificateSync(
 }
 
 async function readPair(entry: FileCertificate): Promise<{ chainPem: string; keyPem: string }> {
-  const [chainPem, keyPem] = await Promise.all([readFile(entry.cert, "utf8"), readFile(entry.key, "utf8")]);
+  const [chainPem, keyPem] = await Promise.all([readPem(entry.cert), readPem(entry.key)]);
   return { chainPem, keyPem };
+}
+
+/** Checked before reading: a device or a huge file named in the routes file is never read into memory. */
+async function readPem(path: string): Promise<string> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new Error(`${path} is not a regular file`);
+  if (info.size > MAX_PEM_CHARS) throw new Error(`${path} is over ${MAX_PEM_CHARS} bytes: not a PEM file`);
+  return readFile(path, "utf8");
 }
