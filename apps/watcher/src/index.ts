@@ -17,6 +17,7 @@ import type { KV, NatsConnection } from "./bus-types.js";
 import { createCertStore } from "./certs/cert-store.js";
 import { createFileCertificateSync } from "./certs/file-certificates.js";
 import { startTicketRotation } from "./certs/ticket-rotation.js";
+import { startTlsWarningLog } from "./certs/tls-warning-log.js";
 import type { Config } from "./config.js";
 import { createLeaderLease } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
@@ -133,6 +134,12 @@ export async function startServices(ctx: WatcherContext, builder: TableBuilder):
   return [
     await startControlApi({ nc, configKv, certsKv, builder, clock, logger, tokens, random }),
     startTicketRotation({ certsKv, clock, logger: logger.child({ component: "tickets" }) }),
+    startTlsWarningLog({
+      tables: builder,
+      certs: createCertStore({ certsKv, logger }),
+      clock,
+      logger: logger.child({ component: "tls" }),
+    }),
   ];
 }
 
