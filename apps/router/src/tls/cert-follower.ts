@@ -35,8 +35,9 @@ export interface CertFollowerDeps {
 /** Runs until `signal` aborts; never rejects. */
 export async function followCerts(deps: CertFollowerDeps): Promise<void> {
   const { logger, signal } = deps;
+  // No logger on the record codec: a decode reason can quote the entry's text, which holds a key.
+  const recordCodec = createCodec("cert-record", certRecordSchema);
   const opts = { logger };
-  const recordCodec = createCodec("cert-record", certRecordSchema, opts);
   const defaultCodec = createCodec("default-cert", defaultCertSchema, opts);
   const ticketCodec = createCodec("tickets", ticketKeysSchema, opts);
   const backoff = createBackoff({ baseMs: 200, capMs: 5000 });
@@ -49,7 +50,11 @@ export async function followCerts(deps: CertFollowerDeps): Promise<void> {
       const id = entry.key.slice(certKeys.certPrefix.length);
       const decoded = gone ? undefined : recordCodec.decode(entry.value);
       if (decoded?.ok && decoded.value.id === id) records.set(id, decoded.value);
-      else records.delete(id);
+      else {
+        if (!gone)
+          logger.warn({ key: entry.key }, "invalid certificate entry in signalbox-certs; not served");
+        records.delete(id);
+      }
     } else if (entry.key === certKeys.default) {
       const decoded = gone ? undefined : defaultCodec.decode(entry.value);
       state.defaultId = decoded?.ok ? decoded.value.id : undefined;

@@ -26,13 +26,16 @@ export interface CertStore {
 export function createCertStore(deps: { certsKv: KV; logger?: Logger }): CertStore {
   const { certsKv: kv } = deps;
   const opts = deps.logger ? { logger: deps.logger } : {};
-  const recordCodec = createCodec("cert-record", certRecordSchema, opts);
+  // No logger on the record codec: a decode reason can quote the entry's text, which holds a key.
+  const recordCodec = createCodec("cert-record", certRecordSchema);
   const defaultCodec = createCodec("default-cert", defaultCertSchema, opts);
 
   async function read(id: string): Promise<CertRecord | undefined> {
     const entry = await kv.get(certKeys.cert(id));
     if (entry?.operation !== "PUT") return undefined;
     const decoded = recordCodec.decode(entry.value);
+    if (!decoded.ok)
+      deps.logger?.warn({ key: entry.key }, "invalid certificate entry in signalbox-certs; ignored");
     return decoded.ok ? decoded.value : undefined;
   }
 
