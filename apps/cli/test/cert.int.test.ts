@@ -24,6 +24,8 @@ let watcher: Watcher | undefined;
 let router: RunningRouter | undefined;
 let nc: Awaited<ReturnType<typeof connectNats>>;
 let kv: Awaited<ReturnType<typeof openCertsBucket>>;
+/** The watcher's and the router's log lines: a key must never be in them. */
+let logs: ReturnType<typeof captureLogger>;
 
 interface Result {
   code: number | null;
@@ -90,7 +92,8 @@ beforeAll(async () => {
       '  - { pattern: other.test, tls: true, routes: [{ selector: "app=web" }] }',
     ].join("\n"),
   );
-  const logger = captureLogger("warn").logger;
+  logs = captureLogger("debug");
+  const logger = logs.logger;
   watcher = await startWatcher(
     loadWatcherConfig({
       NATS_URL: nats.url,
@@ -239,6 +242,11 @@ describe("signalbox cert", () => {
     const again = await signalbox("cert", "remove", "wild");
     expect(again.code).toBe(2);
     expect(again.stderr).toBe('signalbox: no certificate "wild" (signalbox cert list shows them)\n');
+  });
+
+  it("never logs a private key, at any level", () => {
+    expect(logs.find("certificate added").length).toBeGreaterThan(0);
+    expect(JSON.stringify(logs.lines)).not.toMatch(/PRIVATE KEY/);
   });
 
   it("finds the shared ticket key the watcher wrote", async () => {

@@ -239,6 +239,7 @@ describe("admin", () => {
     ]);
     expect(routes.tlsWarnings).toEqual([]);
     expect(JSON.stringify(routes)).not.toMatch(/PRIVATE KEY/);
+    expect(JSON.stringify(suite.router.logs.lines)).not.toMatch(/PRIVATE KEY/);
 
     const metrics = (await get(suite.router.admin, "admin", { path: "/metrics" })).body;
     const handshakes = /signalbox_router_tls_handshakes_total\{result="ok"\} (\d+)/.exec(metrics);
