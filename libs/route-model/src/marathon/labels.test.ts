@@ -57,6 +57,11 @@ describe("routeDefinitionsFromLabels: signalbox.*", () => {
   it("accepts weight 0 (a route that gets no traffic yet)", () => {
     expect(routesOf({ "signalbox.host": "a.test", "signalbox.weight": "0" })[0]?.weight).toBe(0);
   });
+
+  it("reads signalbox.tls=acme as asking for TLS (ACME itself is not built yet)", () => {
+    expect(routesOf({ "signalbox.host": "a.test", "signalbox.tls": "acme" })[0]?.tls).toBe(true);
+    expect(routesOf({ "signalbox.host": "a.test", "signalbox.tls": "false" })[0]?.tls).toBe(false);
+  });
 });
 
 describe("routeDefinitionsFromLabels: heimdall.* aliases", () => {
@@ -208,6 +213,7 @@ describe("routeDefinitionsFromLabels: invalid labels", () => {
     ],
     [{ "signalbox.host": "a.test", "signalbox.health.require": "1" }, "signalbox.health.require"],
     [{ "signalbox.host": "a.test", "signalbox.tls": "yes" }, "signalbox.tls"],
+    [{ "signalbox.host": "a.test", "signalbox.tls": "ACME!" }, "signalbox.tls"],
     [{ "signalbox.host": "a.test", "signalbox.health.path": "healthz" }, 'signalbox.health.path "healthz"'],
     [{ "signalbox.host": "a.test", "signalbox.port-index": "first" }, 'signalbox.port-index "first"'],
     [{ "signalbox.host": "a.test,b.test" }, 'signalbox.host "a.test,b.test" names more than one host'],
