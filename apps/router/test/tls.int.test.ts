@@ -242,7 +242,7 @@ describe("admin", () => {
     expect(JSON.stringify(suite.router.logs.lines)).not.toMatch(/PRIVATE KEY/);
 
     const metrics = (await get(suite.router.admin, "admin", { path: "/metrics" })).body;
-    const handshakes = /signalbox_router_tls_handshakes_total\{result="ok"\} (\d+)/.exec(metrics);
+    const handshakes = /signalbox_router_tls_handshakes_total\{result="full"\} (\d+)/.exec(metrics);
     expect(Number(handshakes?.[1])).toBeGreaterThan(5);
     expect(metrics).toMatch(/signalbox_router_tls_handshakes_total\{result="failed"\} [1-9]/);
     expect(metrics).toMatch(/signalbox_router_tls_sni_picks_total\{match="wildcard"\} [1-9]/);
@@ -282,6 +282,8 @@ describe("session resumption", () => {
     // And the other way round, for a name served from an SNI-picked certificate and without SNI.
     expect(await resumes(tlsPort(), await sessionFrom(tlsPort(other)))).toBe(true);
     expect(await resumes(tlsPort(other), await sessionFrom(tlsPort(), undefined), undefined)).toBe(true);
+    const metrics = (await get(other.admin, "admin", { path: "/metrics" })).body;
+    expect(metrics).toMatch(/signalbox_router_tls_handshakes_total\{result="resumed"\} [1-9]/);
   });
 });
 

@@ -4,7 +4,7 @@
 // replaced in place: no restart, open connections untouched.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { SecureContext, TlsOptions } from "node:tls";
+import type { SecureContext, TLSSocket, TlsOptions } from "node:tls";
 import type { ListenAddress } from "@signalbox/service";
 import type { Logger } from "pino";
 import { type ListenerOptions, startListener } from "../listener.js";
@@ -55,7 +55,9 @@ export async function startTlsListeners(
           handshakeTimeout: deps.listener.headerTimeoutMs,
         },
       });
-      listener.server.on("secureConnection", () => metrics.countHandshake("ok"));
+      listener.server.on("secureConnection", (socket: TLSSocket) =>
+        metrics.countHandshake(socket.isSessionReused() ? "resumed" : "full"),
+      );
       listener.server.on("tlsClientError", (err: Error & { code?: string }) => {
         metrics.countHandshake("failed");
         deps.logger.debug({ code: err.code, reason: err.message }, "TLS handshake failed");

@@ -4,7 +4,8 @@ import type { SniMatch } from "@signalbox/tls";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { CertBook } from "./cert-book.js";
 
-export type HandshakeResult = "ok" | "failed";
+/** `full` and `resumed` succeeded (resumed: a session ticket was accepted); `failed` did not. */
+export type HandshakeResult = "full" | "resumed" | "failed";
 
 export class TlsMetrics {
   private readonly handshakes = new Map<HandshakeResult, number>();
@@ -15,7 +16,7 @@ export class TlsMetrics {
     const registers = [registry];
     new Counter({
       name: "signalbox_router_tls_handshakes_total",
-      help: "TLS handshakes on the HTTPS listeners, by result",
+      help: "TLS handshakes on the HTTPS listeners, by result: full, resumed (a session ticket) or failed",
       labelNames: ["result"],
       registers,
       collect() {
