@@ -349,6 +349,7 @@ async function rounds(targets, scheme) {
   for (const target of targets) measure(target.port, 1, scheme); // warm-up (JIT, pools)
   const results = new Map(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so no target always runs right after the same one.
     const order = targets.map((_, i) => targets[(i + round) % targets.length]);
     for (const target of order) {
       const r = measure(target.port, SECONDS, scheme);
