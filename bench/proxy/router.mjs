@@ -1,7 +1,7 @@
 // The bench's router: a private nats-server, one endpoint `bench.test` -> the backend, the router
 // from apps/router/dist. Prints the router's port on stdout. Needs `npm run build` first.
-// `router.mjs <backend> <cert.pem> <key.pem>`: also an HTTPS listener serving that pair as the
-// default certificate from signalbox-certs; then the TLS port is printed.
+// With BENCH_TLS_CERT and BENCH_TLS_KEY (PEM paths) in the environment: also an HTTPS listener
+// serving that pair as the default certificate from signalbox-certs; then the TLS port is printed.
 import { readFileSync } from "node:fs";
 import {
   certKeys,
@@ -18,7 +18,9 @@ import { loadConfig, start } from "@signalbox/router";
 import { checkCertificate } from "@signalbox/tls";
 import pino from "pino";
 
-const [backendAddress, certPath, keyPath] = process.argv.slice(2);
+const backendAddress = process.argv[2];
+const certPath = process.env.BENCH_TLS_CERT;
+const keyPath = process.env.BENCH_TLS_KEY;
 const logger = pino({ level: "warn" });
 const nats = await startNatsServer();
 const nc = await connectNats({ servers: nats.url, name: "bench-writer", logger });

@@ -300,12 +300,10 @@ async function mainHttps() {
   const tls = { cert: issued.certPath, key: issued.keyPath };
   try {
     const backendPort = await startNode("backend.mjs");
-    const targets = [
-      {
-        name: "router",
-        port: await startNode("router.mjs", [`127.0.0.1:${backendPort}`, tls.cert, tls.key]),
-      },
-    ];
+    // router.mjs serves the pair named in its environment (children inherit process.env).
+    process.env.BENCH_TLS_CERT = tls.cert;
+    process.env.BENCH_TLS_KEY = tls.key;
+    const targets = [{ name: "router", port: await startNode("router.mjs", [`127.0.0.1:${backendPort}`]) }];
     for (const [name, start] of [
       ["nginx", startNginxTls],
       ["haproxy", startHaproxyTls],
