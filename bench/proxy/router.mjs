@@ -1,11 +1,26 @@
 // The bench's router: a private nats-server, one endpoint `bench.test` -> the backend, the router
 // from apps/router/dist. Prints the router's port on stdout. Needs `npm run build` first.
-import { connectNats, openRoutesBucket, writeRouteTable } from "@signalbox/bus";
+// With BENCH_TLS_CERT and BENCH_TLS_KEY (PEM paths) in the environment: also an HTTPS listener
+// serving that pair as the default certificate from signalbox-certs; then the TLS port is printed.
+import { readFileSync } from "node:fs";
+import {
+  certKeys,
+  certRecordSchema,
+  connectNats,
+  createCodec,
+  defaultCertSchema,
+  openCertsBucket,
+  openRoutesBucket,
+  writeRouteTable,
+} from "@signalbox/bus";
 import { startNatsServer } from "@signalbox/bus/testing";
 import { loadConfig, start } from "@signalbox/router";
+import { checkCertificate } from "@signalbox/tls";
 import pino from "pino";
 
 const backendAddress = process.argv[2];
+const certPath = process.env.BENCH_TLS_CERT;
+const keyPath = process.env.BENCH_TLS_KEY;
 const logger = pino({ level: "warn" });
 const nats = await startNatsServer();
 const nc = await connectNats({ servers: nats.url, name: "bench-writer", logger });
@@ -32,8 +47,18 @@ await writeRouteTable(kv, undefined, {
     },
   ],
 });
+if (certPath !== undefined) {
+  const pems = { chainPem: readFileSync(certPath, "utf8"), keyPem: readFileSync(keyPath, "utf8") };
+  const check = checkCertificate({ ...pems, now: Date.now() });
+  if (!check.ok) throw new Error(check.reason);
+  const certs = await openCertsBucket(nc);
+  const record = { id: "bench", ...check.facts, source: "api", addedAt: Date.now(), ...pems };
+  await certs.put(certKeys.cert("bench"), createCodec("cert", certRecordSchema).encode(record));
+  await certs.put(certKeys.default, createCodec("default", defaultCertSchema).encode({ id: "bench" }));
+}
 const config = loadConfig({
   ROUTER_LISTEN: "127.0.0.1:0",
+  ...(certPath !== undefined && { ROUTER_TLS_LISTEN: "127.0.0.1:0" }),
   ROUTER_ADMIN_LISTEN: "127.0.0.1:0",
   NATS_URL: nats.url,
   LOG_LEVEL: "warn",
@@ -43,7 +68,26 @@ const config = loadConfig({
 });
 const router = await start(config, { logger });
 while (router.tableVersion() < 1) await new Promise((r) => setTimeout(r, 20));
-process.stdout.write(`${router.addresses[0].port}\n`);
+if (certPath !== undefined) {
+  // Serving the bench certificate, not the self-signed fallback, before the port is announced.
+  const { connect } = await import("node:tls");
+  const served = () =>
+    new Promise((resolve) => {
+      const socket = connect({
+        host: "127.0.0.1",
+        port: router.tlsAddresses[0].port,
+        servername: "bench.test",
+        rejectUnauthorized: false,
+      });
+      socket.once("secureConnect", () => {
+        resolve(socket.getPeerCertificate().subject?.CN === "bench.test");
+        socket.end();
+      });
+      socket.once("error", () => resolve(false));
+    });
+  while (!(await served())) await new Promise((r) => setTimeout(r, 20));
+}
+process.stdout.write(`${(certPath === undefined ? router.addresses : router.tlsAddresses)[0].port}\n`);
 process.on("SIGTERM", async () => {
   await router.stop();
   await nc.close();

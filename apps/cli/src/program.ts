@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import type { CliIo, CommandContext, RunningService } from "./cli-context.js";
+import { registerCert } from "./commands/cert.js";
 import { registerNatsConfig } from "./commands/nats-config.js";
 import { registerQuery } from "./commands/query.js";
 import { registerRoute } from "./commands/route.js";
@@ -45,6 +46,7 @@ export function createProgram(ctx: CommandContext): Command {
   registerRoute(program, ctx);
   registerShape(program, ctx);
   registerToken(program, ctx);
+  registerCert(program, ctx);
   registerServices(program, ctx);
   registerNatsConfig(program, ctx);
   return program;

@@ -19,6 +19,15 @@ describe("loadConfig", () => {
       tunnelIdleTimeoutMs: 3_600_000,
       maxTunnels: 10_000,
     });
+    expect(config.tlsListen).toEqual([]);
+  });
+
+  it("opens HTTPS listeners only when ROUTER_TLS_LISTEN names some", () => {
+    expect(loadConfig({ ROUTER_TLS_LISTEN: "  " }).tlsListen).toEqual([]);
+    expect(loadConfig({ ROUTER_TLS_LISTEN: ":8443,[::1]:0" }).tlsListen).toEqual([
+      { host: "0.0.0.0", port: 8443 },
+      { host: "::1", port: 0 },
+    ]);
   });
 
   it("reads several listeners and passes NATS_* through", () => {
@@ -50,6 +59,7 @@ describe("loadConfig", () => {
     ["ROUTER_ID", "a.b"],
     ["ROUTER_TRUSTED_PROXIES", "10.0.0.0/8,proxy.test"],
     ["ROUTER_PROXY_PROTOCOL_LISTEN", "127.0.0.1:8443"],
+    ["ROUTER_TLS_LISTEN", "127.0.0.1:8443,nowhere"],
   ])("rejects %s=%s naming the variable and value", (variable, value) => {
     const error = (() => {
       try {

@@ -25,6 +25,8 @@ export interface RouterConfig {
    * may send PROXY headers); from any other peer they are replaced by what the router saw.
    */
   trustedProxies: CidrSet;
+  /** ROUTER_TLS_LISTEN: one HTTPS listener per entry; empty (unset) opens none. */
+  tlsListen: ListenAddress[];
   /** ROUTER_ADMIN_LISTEN: /healthz, /readyz, /metrics, /routes, /explain. */
   adminListen: ListenAddress;
   /** Phase 1 of a drain: readiness 503 while the listeners still accept. */
@@ -87,6 +89,8 @@ Environment:
                              protocol v1/v2 header, comma-separated host:port  (unset)
   ROUTER_TRUSTED_PROXIES     CIDR list of proxies whose forwarding headers and PROXY
                              headers are believed; others' are replaced (unset: none)
+  ROUTER_TLS_LISTEN          HTTPS listeners, comma-separated host:port; certificates
+                             from the KV bucket signalbox-certs         (unset: none)
   ROUTER_ADMIN_LISTEN        admin listener: /healthz /readyz /metrics /routes /explain?url=
                                                                        (127.0.0.1:9090)
   DRAIN_DELAY_MS             on SIGTERM, readiness 503 while still accepting       (5000)
@@ -143,6 +147,7 @@ export function loadConfig(env: Env): RouterConfig {
     listen: readListenAddresses(env, "ROUTER_LISTEN", "0.0.0.0:8080"),
     proxyProtocolListen,
     trustedProxies,
+    tlsListen: env.ROUTER_TLS_LISTEN?.trim() ? readListenAddresses(env, "ROUTER_TLS_LISTEN", "") : [],
     adminListen: readListenAddress(env, "ROUTER_ADMIN_LISTEN", "127.0.0.1:9090"),
     drainDelayMs: int("DRAIN_DELAY_MS", 5000, 0),
     drainTimeoutMs: int("DRAIN_TIMEOUT_MS", 30_000, 0),

@@ -1,8 +1,8 @@
 // @signalbox/router: start(config, deps) wires the listeners, the admin server, the table follower,
 // health verdicts and the stats publisher; stop() drains (DRAIN_DELAY_MS, then DRAIN_TIMEOUT_MS).
 
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { type Clock, systemClock } from "@signalbox/backoff";
 import { connectNats, createSkippedKeys, decodeHealthMessage, subjects } from "@signalbox/bus";
 import type { AdminServer, ListenAddress } from "@signalbox/service";
@@ -21,6 +21,7 @@ import { createOwnListenerCheck, type Listener } from "./own-listeners.js";
 import { startStatsPublisher } from "./stats-publisher.js";
 import { followTables, type NatsConnection } from "./table/table-follower.js";
 import { TableStore } from "./table/table-store.js";
+import { startTlsEdge, type TlsEdge } from "./tls/tls-edge.js";
 
 export { ConfigError } from "@signalbox/bus";
 export type { ListenAddress } from "@signalbox/service";
@@ -39,6 +40,8 @@ export interface RunningRouter {
   addresses: AddressInfo[];
   /** One per ROUTER_PROXY_PROTOCOL_LISTEN entry, in order. */
   proxyProtocolAddresses: AddressInfo[];
+  /** One per ROUTER_TLS_LISTEN entry, in order. */
+  tlsAddresses: AddressInfo[];
   /** Where the admin listener is bound (port 0 resolved). */
   adminAddress: ListenAddress;
   /** Version of the table requests are routed by now; -1 before the first. */
@@ -123,7 +126,24 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     tunnelIdleTimeoutMs: config.tunnelIdleTimeoutMs,
     maxTunnels: config.maxTunnels,
   };
-  const { onRequest, onCheckContinue } = createRequestHandlers(requestDeps);
+  /** The request path for one scheme: TLS listeners serve `https`, the others `http`. */
+  const handlersFor = (proto: "http" | "https") => {
+    const { onRequest, onCheckContinue } = createRequestHandlers({ ...requestDeps, proto });
+    const protoUpgradeDeps = { ...upgradeDeps, proto };
+    return {
+      onRequest,
+      onCheckContinue,
+      onUpgrade: (req: IncomingMessage, socket: Socket, head: Buffer) =>
+        handleUpgrade(req, socket, head, protoUpgradeDeps),
+    };
+  };
+  const listenerOptions = (proto: "http" | "https") => ({
+    headerTimeoutMs: config.headerTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxHeaderBytes: config.maxHeaderBytes,
+    connections,
+    ...handlersFor(proto),
+  });
   const servers: Server[] = [];
   const addresses: AddressInfo[] = [];
   const proxyProtocolAddresses: AddressInfo[] = [];
@@ -138,20 +158,16 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   let admin: AdminServer | undefined;
   /** Where this router listens (ports resolved), so no backend on them gets a request. */
   const ownListeners: Listener[] = [];
+  let tls: TlsEdge | undefined;
   try {
+    const plain = listenerOptions("http");
     const listen = [
       ...config.listen.map((address) => ({ address, proxyProtocol: false })),
       ...config.proxyProtocolListen.map((address) => ({ address, proxyProtocol: true })),
     ];
     for (const { address, proxyProtocol } of listen) {
       const listener = await startListener(address, {
-        headerTimeoutMs: config.headerTimeoutMs,
-        idleTimeoutMs: config.idleTimeoutMs,
-        maxHeaderBytes: config.maxHeaderBytes,
-        connections,
-        onRequest,
-        onCheckContinue,
-        onUpgrade: (req, socket, head) => handleUpgrade(req, socket, head, upgradeDeps),
+        ...plain,
         proxyProtocol: proxyProtocol
           ? {
               trusted: config.trustedProxies,
@@ -164,11 +180,25 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       (proxyProtocol ? proxyProtocolAddresses : addresses).push(listener.address);
       ownListeners.push({ host: address.host, port: listener.address.port });
     }
+    if (config.tlsListen.length > 0) {
+      tls = await startTlsEdge({
+        addresses: config.tlsListen,
+        listener: listenerOptions("https"),
+        registry: metrics.registry,
+        clock,
+        logger,
+      });
+      servers.push(...tls.servers);
+      for (const [i, address] of config.tlsListen.entries()) {
+        ownListeners.push({ host: address.host, port: tls.addresses[i]?.port ?? address.port });
+      }
+    }
     admin = await startRouterAdmin(config.adminListen, {
       tables,
       stats,
       metrics,
       isDraining: () => drain.isDraining,
+      ...(tls !== undefined && { tls: tls.view }),
     });
     ownListeners.push(admin.address);
   } catch (err) {
@@ -176,10 +206,12 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     await admin?.stop();
     throw err;
   }
+  const tlsAddresses = tls?.addresses ?? [];
   logger.info(
     {
       listen: addresses,
       proxyProtocolListen: proxyProtocolAddresses,
+      tlsListen: tlsAddresses,
       admin: admin.address,
       routerId: config.routerId,
     },
@@ -211,6 +243,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
         if (ignored > 0) metrics?.countHealthIgnored(ignored);
       },
     });
+    const following = tls?.follow(nc, abort.signal);
     await followTables({
       nc,
       store: tables,
@@ -219,6 +252,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
       signal: abort.signal,
       skipped: skippedKeys,
     });
+    await following;
   })().catch((err: unknown) => {
     if (!abort.signal.aborted) logger.error({ err }, "NATS follower stopped");
   });
@@ -239,6 +273,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   const stop = async (): Promise<DrainReport> => {
     const report = await drain.run();
     publisher.stop();
+    tls?.stop();
     abort.abort();
     await natsReady;
     if (deps.nats === undefined && nc !== undefined) await nc.close().catch(() => {});
@@ -249,6 +284,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   return {
     addresses,
     proxyProtocolAddresses,
+    tlsAddresses,
     adminAddress: admin.address,
     tableVersion: () => tables.current()?.version ?? -1,
     stop: () => {

@@ -2,8 +2,10 @@
 // size limit, each connection tracked for the drain, requests and upgrades handed to the request path.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import type { TlsOptions } from "node:tls";
 import type { ListenAddress } from "@signalbox/service";
 import type { Connections } from "./connections.js";
 import { type ProxyProtocolOptions, requireProxyProtocol } from "./proxy-protocol.js";
@@ -20,6 +22,8 @@ export interface ListenerOptions {
   onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
   /** Set for a ROUTER_PROXY_PROTOCOL_LISTEN listener: every connection starts with a PROXY header. */
   proxyProtocol?: ProxyProtocolOptions;
+  /** Terminate TLS with these options (ROUTER_TLS_LISTEN): an https server, connections tracked once secure. */
+  tls?: TlsOptions;
 }
 
 export interface Listener {
@@ -29,7 +33,7 @@ export interface Listener {
 
 /** Listens on `address`; resolves once bound (port 0 picks a free port, see `address.port`). */
 export async function startListener(address: ListenAddress, opts: ListenerOptions): Promise<Listener> {
-  const server = createServer({
+  const httpOptions = {
     maxHeaderSize: opts.maxHeaderBytes,
     headersTimeout: opts.headerTimeoutMs,
     // Bodies may stream for long (uploads); the header timeout and the idle timeout bound the rest.
@@ -37,8 +41,11 @@ export async function startListener(address: ListenAddress, opts: ListenerOption
     keepAliveTimeout: opts.idleTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, opts.headerTimeoutMs),
     noDelay: true,
-  });
-  server.on("connection", (socket: Socket) => opts.connections.add(socket));
+  };
+  const server: Server = opts.tls
+    ? createHttpsServer({ ...opts.tls, ...httpOptions })
+    : createServer(httpOptions);
+  server.on(opts.tls ? "secureConnection" : "connection", (socket: Socket) => opts.connections.add(socket));
   server.on("request", opts.onRequest);
   server.on("checkContinue", opts.onCheckContinue);
   server.on("upgrade", opts.onUpgrade);

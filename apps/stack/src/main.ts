@@ -15,6 +15,7 @@ try {
       "Signalbox is up.",
       `  router       ${stack.routerUrl}`,
       `  try          curl -H 'Host: ${DEMO_HOST}' ${stack.routerUrl}/`,
+      `  https        curl --cacert ${stack.caPath} --resolve ${DEMO_HOST}:${portOf(stack.tlsAddress)}:${hostOf(stack.tlsAddress)} https://${DEMO_HOST}:${portOf(stack.tlsAddress)}/`,
       `  admin        ${stack.adminUrl}/routes  ${stack.adminUrl}/metrics  ${stack.adminUrl}/explain?url=http://${DEMO_HOST}/`,
       `  health gRPC  ${stack.grpcAddress}`,
       stack.natsAuth
@@ -42,4 +43,15 @@ try {
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
+}
+
+/** `127.0.0.1:8443` -> `8443`; `[::1]:8443` -> `8443`. */
+function portOf(address: string): string {
+  return address.slice(address.lastIndexOf(":") + 1);
+}
+
+/** The host curl's --resolve needs (`0.0.0.0` listens everywhere; loopback reaches it). */
+function hostOf(address: string): string {
+  const host = address.slice(0, address.lastIndexOf(":"));
+  return host === "0.0.0.0" || host === "" ? "127.0.0.1" : host;
 }

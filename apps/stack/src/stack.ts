@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { credentialsFileName, parseCredentials, ROLES, type Role } from "@signalbox/bus";
 import { findFreePorts } from "@signalbox/bus/testing";
+import { Agent } from "undici";
 import { type ChildService, startChildService } from "./child-service.js";
+import { createDemoCertificates } from "./demo-tls.js";
 import { StackError } from "./errors.js";
 import { type PrivateNats, startPrivateNats } from "./private-nats.js";
 import { canConnect, waitFor, waitForHttp } from "./wait-for.js";
@@ -41,6 +43,9 @@ export interface Stack {
    */
   readonly natsAuth: { dir: string; roles: Readonly<Record<Role, RoleNatsEnv>> } | undefined;
   readonly routerUrl: string;
+  /** The router's first TLS listener (host:port) and the demo CA that signed its demo.localhost certificate. */
+  readonly tlsAddress: string;
+  readonly caPath: string;
   readonly adminUrl: string;
   readonly grpcAddress: string;
   readonly logDir: string;
@@ -102,6 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (nats) services.push(watch(nats.service));
     const natsUrl = nats?.url ?? (await checkNatsUrl(env.NATS_URL ?? ""));
     const routerListen = env.ROUTER_LISTEN ?? "127.0.0.1:8080";
+    const tlsListen = env.ROUTER_TLS_LISTEN ?? "127.0.0.1:8443";
     const adminListen = env.ROUTER_ADMIN_LISTEN ?? "127.0.0.1:9090";
     const grpcListen = env.HEALTH_GRPC_LISTEN ?? "127.0.0.1:50051";
     const common: NodeJS.ProcessEnv = { ...env, NATS_URL: natsUrl, LOG_LEVEL: env.LOG_LEVEL ?? "info" };
@@ -133,6 +139,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     run("router", "router", ["router"], {
       ROUTER_LISTEN: routerListen,
+      ROUTER_TLS_LISTEN: tlsListen,
       ROUTER_ADMIN_LISTEN: adminListen,
       DRAIN_DELAY_MS: env.DRAIN_DELAY_MS ?? "1000",
       DRAIN_TIMEOUT_MS: env.DRAIN_TIMEOUT_MS ?? "5000",
@@ -143,6 +150,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       timeoutMs: 30_000,
       intervalMs: 500,
     });
+    const demoCerts = await createDemoCertificates(logDir, DEMO_HOST);
+    await execFileAsync(
+      process.execPath,
+      [cli, "cert", "add", demoCerts.certPath, demoCerts.keyPath, "--id", "demo", "--default"],
+      { env: common, timeout: 10_000 },
+    );
     const demoPorts = await findFreePorts(2);
     for (const [index, version] of ["v1", "v2"].entries()) {
       const port = demoPorts[index];
@@ -164,6 +177,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     const routerUrl = `http://${routerListen.split(",")[0]}`;
+    const tlsAddress = tlsListen.split(",")[0] ?? tlsListen;
     const adminUrl = `http://${adminListen}`;
     await waitForHttp(`${adminUrl}/readyz`, { what: "the router's /readyz", timeoutMs: 30_000 });
     await waitForHttp(`${routerUrl}/`, {
@@ -171,11 +185,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       host: DEMO_HOST,
       timeoutMs: 30_000,
     });
+    // The demo certificate reaches the router over NATS within a second of `cert add`.
+    const trusting = new Agent({
+      connect: { ca: await readFile(demoCerts.caPath, "utf8"), servername: DEMO_HOST },
+    });
+    try {
+      await waitForHttp(`https://${tlsAddress}/`, {
+        what: `${DEMO_HOST} over TLS with the demo certificate`,
+        host: DEMO_HOST,
+        dispatcher: trusting,
+        timeoutMs: 30_000,
+      });
+    } finally {
+      await trusting.close();
+    }
 
     return {
       natsUrl,
       natsAuth,
       routerUrl,
+      tlsAddress,
+      caPath: demoCerts.caPath,
       adminUrl,
       grpcAddress: grpcListen,
       logDir,

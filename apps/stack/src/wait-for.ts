@@ -2,7 +2,7 @@
 // accepting, or a command succeeding, each bounded by a deadline with the last failure.
 import { Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import { request } from "undici";
+import { type Dispatcher, request } from "undici";
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -28,14 +28,15 @@ export async function waitFor<T>(attempt: () => Promise<T | undefined>, options:
   }
 }
 
-/** Waits until `url` answers `status` (with an optional Host header); returns the body. */
+/** Waits until `url` answers `status` (with an optional Host header and dispatcher); returns the body. */
 export function waitForHttp(
   url: string,
-  options: WaitOptions & { status?: number; host?: string },
+  options: WaitOptions & { status?: number; host?: string; dispatcher?: Dispatcher },
 ): Promise<string> {
   return waitFor(async () => {
     const res = await request(url, {
       headers: options.host ? { host: options.host } : {},
+      ...(options.dispatcher !== undefined && { dispatcher: options.dispatcher }),
       headersTimeout: 2_000,
       bodyTimeout: 2_000,
     });

@@ -95,7 +95,8 @@ describe("docker-compose.yml", () => {
         seen.set(port, name);
       }
     }
-    expect((compose.services.router?.ports ?? []).flatMap(hostPorts)).toHaveLength(3);
+    // HTTP 8080-8082 and HTTPS 8443-8445: three replicas each.
+    expect((compose.services.router?.ports ?? []).flatMap(hostPorts)).toHaveLength(6);
   });
 
   it("depends only on services and volumes it declares", () => {

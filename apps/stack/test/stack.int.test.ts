@@ -186,6 +186,24 @@ describe("npm start (apps/stack/dist/main.js)", () => {
       await dispatcher.close();
     }
 
+    // The printed HTTPS curl, as undici: the demo CA is trusted, SNI demo.localhost, X-Forwarded-Proto https.
+    const https = /https\s+curl --cacert (\S+) --resolve ([^:\s]+):(\d+):(\S+) (https:\/\/\S+)/.exec(banner);
+    if (!https?.[1] || !https[3] || !https[4] || !https[5])
+      throw new Error(`no https line in the banner:\n${banner}`);
+    expect(https[2]).toBe(host);
+    expect(https[5]).toBe(`https://${host}:${https[3]}/`);
+    const trusting = new Agent({ connect: { ca: readFileSync(https[1], "utf8"), servername: host } });
+    try {
+      const secure = await request(`https://${https[4]}:${https[3]}/`, {
+        headers: { host },
+        dispatcher: trusting,
+      });
+      expect(secure.statusCode).toBe(200);
+      expect(((await secure.body.json()) as { backend?: string }).backend).toMatch(/^demo-v[12]$/);
+    } finally {
+      await trusting.close();
+    }
+
     // All the processes, once more: the agents' demo backends started after the first look.
     for (const entry of await descendantsOf(launcher.child.pid ?? -1)) seenPids.add(entry.pid);
     const stopAt = Date.now();
@@ -200,9 +218,13 @@ describe("npm start (apps/stack/dist/main.js)", () => {
 
     // Each service stopped cleanly, in order: the agents deregistered while NATS was up,
     // nothing failed its stop, and nats-server shut down on its own.
+    // Beside the logs: the demo CA and the demo.localhost pair the banner's https curl uses.
     expect(readdirSync(logDir).sort()).toEqual([
       "agent-v1.log",
       "agent-v2.log",
+      "demo-ca.pem",
+      "demo.localhost.key",
+      "demo.localhost.pem",
       "health.log",
       "nats-auth",
       "nats.log",

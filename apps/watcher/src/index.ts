@@ -8,6 +8,7 @@ import {
   followRouteTables,
   hasNatsCredentials,
   natsOptionsFromEnv,
+  openCertsBucket,
   openConfigBucket,
   openRoutesBucket,
   readRouteTable,
@@ -17,6 +18,10 @@ import { type ListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
 import { startControlApi } from "./api/control-api.js";
 import type { KV, NatsConnection } from "./bus-types.js";
+import { createCertStore } from "./certs/cert-store.js";
+import { createFileCertificateSync } from "./certs/file-certificates.js";
+import { startTicketRotation } from "./certs/ticket-rotation.js";
+import { startTlsWarningLog } from "./certs/tls-warning-log.js";
 import type { Config } from "./config.js";
 import { createLeaderLease } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
@@ -57,6 +62,8 @@ export interface WatcherContext {
   nc: NatsConnection;
   routesKv: KV;
   configKv: KV;
+  /** signalbox-certs: certificates (control API) and the shared TLS ticket key (ticket rotation). */
+  certsKv: KV;
   metrics: WatcherMetrics;
   /** Agent tokens in signalbox-config: the control API manages them, the agent provider checks them. */
   tokens: TokenStore;
@@ -106,6 +113,11 @@ export function createProviders(ctx: WatcherContext): Provider[] {
         metrics,
         debounceMs: config.debounceMs,
         resyncMs: config.resyncMs,
+        onCertificates: createFileCertificateSync({
+          certs: createCertStore({ certsKv: ctx.certsKv, logger: ctx.logger }),
+          clock,
+          logger: ctx.logger.child({ component: "file-certs" }),
+        }),
       }),
     );
   }
@@ -131,8 +143,17 @@ export function createProviders(ctx: WatcherContext): Provider[] {
 
 /** Wiring point: services started beside the builder (the control API); each is stopped first on stop(). */
 export async function startServices(ctx: WatcherContext, builder: TableBuilder): Promise<WatcherService[]> {
-  const { nc, configKv, clock, logger, random, tokens } = ctx;
-  return [await startControlApi({ nc, configKv, builder, clock, logger, tokens, random })];
+  const { nc, configKv, certsKv, clock, logger, random, tokens } = ctx;
+  return [
+    await startControlApi({ nc, configKv, certsKv, builder, clock, logger, tokens, random }),
+    startTicketRotation({ certsKv, clock, logger: logger.child({ component: "tickets" }) }),
+    startTlsWarningLog({
+      tables: builder,
+      certs: createCertStore({ certsKv, logger }),
+      clock,
+      logger: logger.child({ component: "tls" }),
+    }),
+  ];
 }
 
 /**
@@ -160,8 +181,9 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
   const openBuckets = async () => ({
     routesKv: await openRoutesBucket(nc),
     configKv: await openConfigBucket(nc),
+    certsKv: await openCertsBucket(nc),
   });
-  const { routesKv, configKv } = await openBuckets().catch(async (error: unknown) => {
+  const { routesKv, configKv, certsKv } = await openBuckets().catch(async (error: unknown) => {
     if (!deps.nc) await nc.close();
     throw error;
   });
@@ -176,6 +198,7 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     nc,
     routesKv,
     configKv,
+    certsKv,
     metrics,
     tokens,
     ...(deps.routesReadTimeoutMs !== undefined && { routesReadTimeoutMs: deps.routesReadTimeoutMs }),

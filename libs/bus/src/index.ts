@@ -10,6 +10,7 @@ export * from "./kv/routes-writer.js";
 export * from "./messages/agent.js";
 export * from "./messages/agent-session.js";
 export * from "./messages/api.js";
+export * from "./messages/certs.js";
 export * from "./messages/health.js";
 export * from "./messages/routes.js";
 export * from "./messages/stats.js";

@@ -67,7 +67,11 @@ describe("subjects", () => {
     expect(subjects.agentHeartbeatAll).toBe("agent.heartbeat.*");
     expect(subjects.routerStatsAll).toBe("stats.router.*");
     expect(subjects.apiAll).toBe("signalbox.api.>");
-    expect(buckets).toEqual({ routes: "signalbox-routes", config: "signalbox-config" });
+    expect(buckets).toEqual({
+      routes: "signalbox-routes",
+      config: "signalbox-config",
+      certs: "signalbox-certs",
+    });
   });
 
   it("puts an encoded name in exactly one token", () => {

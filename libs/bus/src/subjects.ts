@@ -51,6 +51,8 @@ export const buckets = {
   routes: "signalbox-routes",
   /** API-defined endpoints/routes and hashed agent tokens. History 5. */
   config: "signalbox-config",
+  /** TLS certificates with their keys, the default certificate, the shared ticket key. History 1. */
+  certs: "signalbox-certs",
 } as const;
 
 /** The subject a KV key's values are published on (the KV protocol: `$KV.<bucket>.<key>`). */

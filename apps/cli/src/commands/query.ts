@@ -59,6 +59,15 @@ export function formatQuery(result: QueryResult): string {
       backendRows,
     ),
   ];
+  // Only when certificates are in play: which one SNI gives each endpoint's host.
+  const tlsRows = result.endpoints
+    .filter((endpoint) => endpoint.certificate !== undefined || endpoint.tls === true)
+    .map((endpoint) => [
+      endpoint.pattern,
+      endpoint.certificate ?? "(none: self-signed)",
+      endpoint.tls ? "yes" : "no",
+    ]);
+  if (tlsRows.length > 0) sections.push(formatTable(["ENDPOINT", "CERTIFICATE", "TLS REQUIRED"], tlsRows));
   if (result.warnings.length > 0)
     sections.push(`warnings:\n${result.warnings.map((w) => `  ${w}`).join("\n")}`);
   return sections.join("\n\n");

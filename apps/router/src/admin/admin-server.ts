@@ -21,6 +21,14 @@ export interface AdminDeps {
   stats: BackendStats;
   metrics: RouterMetrics;
   isDraining(): boolean;
+  /** With TLS listeners: which certificate serves a pattern's host, and the TLS part of /routes. */
+  tls?: TlsView;
+}
+
+export interface TlsView {
+  certificateFor(pattern: string): string;
+  /** `{ certificates, warnings }` for /routes; never a key. */
+  describe(patterns: readonly { pattern: string; tls?: boolean }[]): Record<string, unknown>;
 }
 
 /** Starts the admin listener on `address`; /healthz also reports the table version (-1 before the first). */
@@ -36,7 +44,8 @@ export function startRouterAdmin(address: ListenAddress, deps: AdminDeps): Promi
         if (table === undefined) return sendText(res, 503, "no route table loaded yet\n");
         return sendText(res, 200, `ready: table version ${table.version}\n`);
       },
-      "/routes": (_req, res) => streamJson(res, 200, describeTable(deps.tables.current(), deps.stats)),
+      "/routes": (_req, res) =>
+        streamJson(res, 200, describeTable(deps.tables.current(), deps.stats, deps.tls)),
       "/explain": (_req, res, url) => {
         const target = url.searchParams.get("url");
         if (target === null) return sendJson(res, 400, { error: "missing ?url=http://host/path" });
@@ -52,10 +61,15 @@ export function startRouterAdmin(address: ListenAddress, deps: AdminDeps): Promi
 }
 
 /**
- * The current table as JSON text, piece by piece: version, hash, warnings and each endpoint with
- * live backend state, one warning or endpoint per line (a 100k-backend table is tens of MB).
+ * The current table as JSON text, piece by piece: version, hash, warnings, the TLS part (with TLS
+ * listeners) and each endpoint with live backend state, one warning or endpoint per line (a
+ * 100k-backend table is tens of MB).
  */
-export function* describeTable(table: RouterTable | undefined, stats: BackendStats): Generator<string> {
+export function* describeTable(
+  table: RouterTable | undefined,
+  stats: BackendStats,
+  tls?: TlsView,
+): Generator<string> {
   if (table === undefined) {
     yield `${JSON.stringify({ loaded: false })}\n`;
     return;
@@ -66,12 +80,14 @@ export function* describeTable(table: RouterTable | undefined, stats: BackendSta
     version: compiled.version,
     hash: compiled.hash,
     generatedAt: compiled.table.generatedAt,
+    ...tls?.describe(compiled.table.endpoints),
   };
   yield `${JSON.stringify(head).slice(0, -1)},\n"warnings": [`;
   yield* jsonLines(compiled.warnings, (warning) => warning);
   yield '],\n"endpoints": [';
   yield* jsonLines(compiled.endpoints, (endpoint) => ({
     pattern: endpoint.endpoint.pattern,
+    ...(tls !== undefined && { certificate: tls.certificateFor(endpoint.endpoint.pattern) }),
     sticky: endpoint.endpoint.sticky === true,
     healthRequire: endpoint.endpoint.healthRequire === true,
     filters: endpoint.endpoint.filters,

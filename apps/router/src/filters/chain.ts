@@ -4,6 +4,7 @@ import type { Clock } from "@signalbox/backoff";
 import type { Endpoint, FilterSpec } from "@signalbox/route-model";
 import type { Filter, FilterOutcome, FilterRequest } from "./filter.js";
 import { createRequestHeaders, createResponseHeaders } from "./header-rules.js";
+import { createHsts } from "./hsts.js";
 import { createRateLimit, TokenBuckets } from "./rate-limit.js";
 import { createRedirectHttps } from "./redirect-https.js";
 import { createStripPrefix } from "./strip-prefix.js";
@@ -13,7 +14,7 @@ export interface FilterChain {
   /** Runs each filter's onRequest in order; the first outcome ends the chain. */
   onRequest(req: FilterRequest): FilterOutcome | undefined;
   /** Runs each filter's onResponse in reverse order (the innermost filter sees the response first). */
-  onResponse(headers: string[]): void;
+  onResponse(headers: string[], req: FilterRequest): void;
 }
 
 /**
@@ -59,8 +60,8 @@ export function createFilterChain(endpoint: Endpoint, pathPrefix: string, state:
       }
       return undefined;
     },
-    onResponse(headers) {
-      for (const filter of responseFilters) filter.onResponse?.(headers);
+    onResponse(headers, req) {
+      for (const filter of responseFilters) filter.onResponse?.(headers, req);
     },
   };
 }
@@ -75,6 +76,8 @@ function createFilter(spec: FilterSpec, pathPrefix: string, key: () => string, s
       return createResponseHeaders(spec);
     case "redirect-https":
       return createRedirectHttps(spec.status);
+    case "hsts":
+      return createHsts(spec);
     case "rate-limit":
       return createRateLimit(
         state.bucketsFor(`${key()}:${spec.ratePerSecond}/${spec.burst}`, spec.ratePerSecond, spec.burst),

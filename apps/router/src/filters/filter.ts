@@ -26,6 +26,6 @@ export type FilterOutcome =
 export interface Filter {
   /** Undefined lets the request go on (possibly changed); an outcome answers it. */
   onRequest?(req: FilterRequest): FilterOutcome | undefined;
-  /** Changes the flat response header list before it is written to the client. */
-  onResponse?(headers: string[]): void;
+  /** Changes the flat response header list of `req`'s answer before it is written to the client. */
+  onResponse?(headers: string[], req: FilterRequest): void;
 }

@@ -161,7 +161,38 @@ describe("createFilterChain", () => {
       state,
     );
     const headers: string[] = [];
-    chain.onResponse(headers);
+    chain.onResponse(headers, request());
     expect(headers).toEqual(["x-layer", "outer"]);
+  });
+});
+
+describe("hsts", () => {
+  const chainOf = (spec: Endpoint["filters"][number]) =>
+    createFilterChain(endpoint([spec]), "/", new FilterState(new ManualClock(0)));
+
+  it("sets Strict-Transport-Security on HTTPS answers, replacing the backend's", () => {
+    const headers = ["Strict-Transport-Security", "max-age=1", "x-a", "1"];
+    chainOf({ type: "hsts", maxAge: 63072000, includeSubDomains: true, preload: true }).onResponse(
+      headers,
+      request({ proto: "https" }),
+    );
+    expect(headers).toEqual([
+      "x-a",
+      "1",
+      "strict-transport-security",
+      "max-age=63072000; includeSubDomains; preload",
+    ]);
+  });
+
+  it("sends only max-age when nothing else is asked", () => {
+    const headers: string[] = [];
+    chainOf({ type: "hsts", maxAge: 300 }).onResponse(headers, request({ proto: "https" }));
+    expect(headers).toEqual(["strict-transport-security", "max-age=300"]);
+  });
+
+  it("never sends it over plain HTTP", () => {
+    const headers: string[] = [];
+    chainOf({ type: "hsts", maxAge: 300 }).onResponse(headers, request({ proto: "http" }));
+    expect(headers).toEqual([]);
   });
 });

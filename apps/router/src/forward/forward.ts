@@ -144,7 +144,7 @@ class Exchange implements PoolHandler, InFlight {
     this.statusCode = statusCode;
     this.deps.stats.recordConnected(this.state);
     const headers = responseHeaders(rawHeaders);
-    if (!endpoint.filters.empty) endpoint.filters.onResponse(headers);
+    if (!endpoint.filters.empty) endpoint.filters.onResponse(headers, this.out);
     if (endpoint.stickyCookie !== undefined) {
       const routeId = this.pick.route.route.id;
       if (this.out.stickyRoute !== routeId) {

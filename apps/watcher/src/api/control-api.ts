@@ -14,10 +14,14 @@ import {
 } from "@signalbox/bus";
 import type { Logger } from "pino";
 import type { KV, NatsConnection } from "../bus-types.js";
+import { createCertStore } from "../certs/cert-store.js";
 import { createTokenStore, type TokenStore } from "../tokens/token-store.js";
 import { createConfigRecords } from "./config-records.js";
 import { createHealthBook } from "./health-book.js";
 import { failed, invalid, type OpContext, type OpHandler, type TableSource } from "./op-context.js";
+import { certAdd } from "./ops/cert-add.js";
+import { certList } from "./ops/cert-list.js";
+import { certRemove } from "./ops/cert-remove.js";
 import { query } from "./ops/query.js";
 import { routeAdd } from "./ops/route-add.js";
 import { routeRemove } from "./ops/route-remove.js";
@@ -42,15 +46,20 @@ const handlers: { [O in ApiOp]: OpHandler<O> } = {
   "token.create": tokenCreate,
   "token.list": tokenList,
   "token.revoke": tokenRevoke,
+  "cert.add": certAdd,
+  "cert.list": certList,
+  "cert.remove": certRemove,
 };
 
 /** Ops that only read run at once; the others queue behind each other. */
-const READ_ONLY: ReadonlySet<ApiOp> = new Set(["query", "token.list"]);
+const READ_ONLY: ReadonlySet<ApiOp> = new Set(["query", "token.list", "cert.list"]);
 
 export interface ControlApiDeps {
   nc: NatsConnection;
   /** The bucket from `openConfigBucket(nc)`. */
   configKv: KV;
+  /** The bucket from `openCertsBucket(nc)`. */
+  certsKv: KV;
   /** The table builder: `current()` and `onTable(listener)`. */
   builder: TableSource;
   clock: Clock;
@@ -72,6 +81,7 @@ export async function startControlApi(deps: ControlApiDeps): Promise<ControlApi>
   const ctx: OpContext = {
     records: createConfigRecords({ configKv: deps.configKv, logger }),
     tokens: deps.tokens ?? createTokenStore({ configKv: deps.configKv, logger }),
+    certs: createCertStore({ certsKv: deps.certsKv, logger }),
     tables: deps.builder,
     stats: createRouterStatsWindow(),
     health: createHealthBook(),

@@ -4,6 +4,7 @@ import type { Clock } from "@signalbox/backoff";
 import type { ApiFailure, ApiOp, ApiReply, ApiRequest } from "@signalbox/bus";
 import type { RouteTable } from "@signalbox/route-model";
 import type { Logger } from "pino";
+import type { CertStore } from "../certs/cert-store.js";
 import type { TokenStore } from "../tokens/token-store.js";
 import type { ConfigRecords } from "./config-records.js";
 import type { HealthBook } from "./health-book.js";
@@ -19,6 +20,7 @@ export interface TableSource {
 export interface OpContext {
   records: ConfigRecords;
   tokens: TokenStore;
+  certs: CertStore;
   tables: TableSource;
   stats: RouterStatsWindow;
   health: HealthBook;

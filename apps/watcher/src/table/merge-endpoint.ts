@@ -120,7 +120,12 @@ function uniqueRoutes(pattern: string, routes: ProviderRoute[], warnings: string
 }
 
 function hasSettings(settings: Omit<Endpoint, "routes" | "pattern">): boolean {
-  return settings.filters.length > 0 || settings.sticky !== undefined || settings.healthRequire !== undefined;
+  return (
+    settings.filters.length > 0 ||
+    settings.sticky !== undefined ||
+    settings.healthRequire !== undefined ||
+    settings.tls !== undefined
+  );
 }
 
 export function messageOf(error: unknown): string {

@@ -5,6 +5,7 @@ import { parseFilterSpec, ValidationError } from "@signalbox/route-model";
 import { type ZodType, z } from "zod";
 import { type Codec, type CodecOptions, createCodec } from "../codec.js";
 import { escapeToken } from "../token-encoding.js";
+import { certSummarySchema, MAX_PEM_CHARS } from "./certs.js";
 import { HEALTH_STATUSES } from "./health.js";
 import { locationSchema } from "./location.js";
 
@@ -57,6 +58,9 @@ const queryEndpoint = z.object({
   filters: z.array(filterSpec),
   sticky: z.boolean().optional(),
   healthRequire: z.boolean().optional(),
+  tls: z.boolean().optional(),
+  /** Id of the certificate SNI picks for the endpoint's host; absent when only the routers' self-signed one would. */
+  certificate: z.string().optional(),
   routes: z.array(queryRoute),
 });
 
@@ -84,6 +88,13 @@ const tokenSummary = z.object({
   expiresAt: epochMs.optional(),
   revoked: z.boolean(),
   revokedAt: epochMs.optional(),
+});
+
+/** `cert.list`: a certificate without its key, whether it is the default, and the endpoints it covers. */
+const certListing = certSummarySchema.extend({
+  default: z.boolean(),
+  /** Endpoint patterns of the current table whose host one of the names covers. */
+  endpoints: z.array(z.string()),
 });
 
 /** Every op: its request and reply schema. The subject is `subjects.api(op)`. */
@@ -144,6 +155,32 @@ export const apiOps = {
     request: z.object({ id: text }),
     reply: reply({ id: z.string() }),
   },
+  "cert.add": {
+    request: z.object({
+      chainPem: z.string().max(MAX_PEM_CHARS),
+      keyPem: z.string().max(MAX_PEM_CHARS),
+      /** Default: derived from the first name (`*.example.com` -> `wildcard-example-com`). */
+      id: text.optional(),
+      /** Serve it when SNI names nothing a certificate covers. */
+      default: z.boolean().optional(),
+    }),
+    reply: reply({
+      id: z.string(),
+      names: z.array(z.string()),
+      notAfter: epochMs,
+      default: z.boolean(),
+      /** True when a certificate with this id was there and is now replaced. */
+      replaced: z.boolean(),
+    }),
+  },
+  "cert.list": {
+    request: z.object({}),
+    reply: reply({ certificates: z.array(certListing) }),
+  },
+  "cert.remove": {
+    request: z.object({ id: text }),
+    reply: reply({ id: z.string(), wasDefault: z.boolean() }),
+  },
 } as const;
 
 export type ApiOp = keyof typeof apiOps;
@@ -166,6 +203,7 @@ export type QueryEndpoint = z.infer<typeof queryEndpoint>;
 export type QueryRoute = z.infer<typeof queryRoute>;
 export type QueryBackend = z.infer<typeof queryBackend>;
 export type TokenSummary = z.infer<typeof tokenSummary>;
+export type CertListing = z.infer<typeof certListing>;
 
 // --- signalbox-config entries owned by the control API ---
 

@@ -71,9 +71,14 @@ export function rolePermissions(role: Role): RolePermissions {
   const inbox = `${inboxPrefix(role)}.>`;
   switch (role) {
     case "watcher":
-      // The only writer of both buckets and the only responder (agent.* and signalbox.api.*).
+      // The only writer of the buckets and the only responder (agent.* and signalbox.api.*).
       return {
-        publish: unique([subjects.routesUpdated, ...kvWrite(buckets.routes), ...kvWrite(buckets.config)]),
+        publish: unique([
+          subjects.routesUpdated,
+          ...kvWrite(buckets.routes),
+          ...kvWrite(buckets.config),
+          ...kvWrite(buckets.certs),
+        ]),
         subscribe: [
           subjects.agentRegister,
           subjects.agentHeartbeatAll,
@@ -88,7 +93,8 @@ export function rolePermissions(role: Role): RolePermissions {
     case "router":
       // Any router id: the stats subject's last token is the router's own choice (ROUTER_ID).
       return {
-        publish: [subjects.routerStatsAll, ...kvRead(buckets.routes)],
+        // signalbox-certs too: its TLS listeners follow the certificates and the ticket key.
+        publish: unique([subjects.routerStatsAll, ...kvRead(buckets.routes), ...kvRead(buckets.certs)]),
         subscribe: [subjects.routesUpdated, subjects.healthAll, inbox],
         allowResponses: false,
       };

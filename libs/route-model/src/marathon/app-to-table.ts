@@ -257,6 +257,7 @@ function addRoute(
   };
   if (definition.sticky !== undefined) settings.sticky = definition.sticky;
   if (definition.healthRequire !== undefined) settings.healthRequire = definition.healthRequire;
+  if (definition.tls !== undefined) settings.tls = definition.tls;
   const draft = endpoints.get(definition.pattern);
   if (draft === undefined) {
     endpoints.set(definition.pattern, {

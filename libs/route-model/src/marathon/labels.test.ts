@@ -32,6 +32,7 @@ describe("routeDefinitionsFromLabels: signalbox.*", () => {
         '[{"type":"strip-prefix","prefix":"/cart"},{"type":"rate-limit","ratePerSecond":5,"burst":10}]',
       "signalbox.sticky": "true",
       "signalbox.health.require": "false",
+      "signalbox.tls": "true",
       "signalbox.health.path": "/healthz",
       "signalbox.port-index": "2",
     };
@@ -48,12 +49,18 @@ describe("routeDefinitionsFromLabels: signalbox.*", () => {
         ],
         sticky: true,
         healthRequire: false,
+        tls: true,
       },
     ]);
   });
 
   it("accepts weight 0 (a route that gets no traffic yet)", () => {
     expect(routesOf({ "signalbox.host": "a.test", "signalbox.weight": "0" })[0]?.weight).toBe(0);
+  });
+
+  it("reads signalbox.tls=acme as asking for TLS (ACME itself is not built yet)", () => {
+    expect(routesOf({ "signalbox.host": "a.test", "signalbox.tls": "acme" })[0]?.tls).toBe(true);
+    expect(routesOf({ "signalbox.host": "a.test", "signalbox.tls": "false" })[0]?.tls).toBe(false);
   });
 });
 
@@ -205,6 +212,8 @@ describe("routeDefinitionsFromLabels: invalid labels", () => {
       'signalbox.sticky "yes" is not true or false',
     ],
     [{ "signalbox.host": "a.test", "signalbox.health.require": "1" }, "signalbox.health.require"],
+    [{ "signalbox.host": "a.test", "signalbox.tls": "yes" }, "signalbox.tls"],
+    [{ "signalbox.host": "a.test", "signalbox.tls": "ACME!" }, "signalbox.tls"],
     [{ "signalbox.host": "a.test", "signalbox.health.path": "healthz" }, 'signalbox.health.path "healthz"'],
     [{ "signalbox.host": "a.test", "signalbox.port-index": "first" }, 'signalbox.port-index "first"'],
     [{ "signalbox.host": "a.test,b.test" }, 'signalbox.host "a.test,b.test" names more than one host'],

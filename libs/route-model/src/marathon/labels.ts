@@ -27,6 +27,7 @@ export interface RouteDefinition {
   filters: FilterSpec[];
   sticky?: boolean;
   healthRequire?: boolean;
+  tls?: boolean;
 }
 
 export type LabelsResult = { ok: true; routes: RouteDefinition[] } | { ok: false; warning: string };
@@ -115,7 +116,7 @@ function readHaproxyScheme(labels: Labels, vhostLabels: string[]): RouteDefiniti
   return routes;
 }
 
-/** signalbox.weight / strategy / sticky / health.* / port-index, validated whatever the scheme. */
+/** signalbox.weight / strategy / sticky / health.* / tls / port-index, validated whatever the scheme. */
 function readKnobs(labels: Labels, readPortIndex: boolean): Knobs {
   const knobs: Knobs = {
     weight: readInteger(labels, "signalbox.weight", DEFAULT_WEIGHT, 10000),
@@ -126,6 +127,8 @@ function readKnobs(labels: Labels, readPortIndex: boolean): Knobs {
   if (sticky !== undefined) knobs.sticky = sticky;
   const healthRequire = readFlag(labels, "signalbox.health.require");
   if (healthRequire !== undefined) knobs.healthRequire = healthRequire;
+  const tls = readTlsLabel(labels);
+  if (tls !== undefined) knobs.tls = tls;
   const healthPath = labels["signalbox.health.path"];
   // The health service reads this label from the backend's labels; here it is only checked.
   if (healthPath !== undefined && !/^\/\S*$/.test(healthPath)) {
@@ -147,6 +150,19 @@ function readInteger(labels: Labels, name: string, fallback: number, max: number
 function readStrategyLabel(labels: Labels): string {
   const text = labels["signalbox.strategy"];
   return text === undefined ? DEFAULT_STRATEGY : readStrategy(text.trim(), "signalbox.strategy");
+}
+
+/**
+ * `signalbox.tls`: `true`/`false`, or the contract's `acme` (get a certificate), read as `true`
+ * until ACME is built: the endpoint needs a certificate, and the TLS warnings say when none covers it.
+ */
+function readTlsLabel(labels: Labels): boolean | undefined {
+  if (labels["signalbox.tls"]?.trim() === "acme") return true;
+  try {
+    return readFlag(labels, "signalbox.tls");
+  } catch {
+    throw new ValidationError("signalbox.tls", labels["signalbox.tls"], "is not true, false or acme");
+  }
 }
 
 function readFlag(labels: Labels, name: string): boolean | undefined {

@@ -13,6 +13,7 @@ const valid: Endpoint = {
   ],
   sticky: true,
   healthRequire: false,
+  tls: true,
 };
 
 function invalid(field: string, value: unknown) {
@@ -44,6 +45,7 @@ describe("parseEndpoint", () => {
     ["filters", undefined, "filters", undefined],
     ["sticky", "yes", "sticky", "yes"],
     ["healthRequire", 1, "healthRequire", 1],
+    ["tls", "true", "tls", "true"],
   ])("rejects %s %j at %s", (key, value, field, reported) => {
     expect(() => parseEndpoint({ ...valid, [key]: value }, "endpoints[0]")).toThrow(
       invalid(`endpoints[0].${field}`, reported),

@@ -9,7 +9,7 @@ import type { Endpoint } from "./types.js";
 /**
  * Validates an Endpoint: `pattern` parses (PatternSyntaxError kept as the cause; the pattern is
  * kept as written), every route is valid and route ids are unique within the endpoint, every
- * filter is valid, `sticky`/`healthRequire` are booleans when present. Throws ValidationError
+ * filter is valid, `sticky`/`healthRequire`/`tls` are booleans when present. Throws ValidationError
  * whose field is the path below `at` (`endpoints[0].routes[1].weight`).
  */
 export function parseEndpoint(x: unknown, at = ""): Endpoint {
@@ -35,6 +35,7 @@ export function parseEndpoint(x: unknown, at = ""): Endpoint {
   if (record.healthRequire !== undefined) {
     endpoint.healthRequire = readBoolean(record.healthRequire, field("healthRequire"));
   }
+  if (record.tls !== undefined) endpoint.tls = readBoolean(record.tls, field("tls"));
   return endpoint;
 }
 

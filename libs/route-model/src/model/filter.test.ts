@@ -14,6 +14,9 @@ describe("parseFilterSpec", () => {
     { type: "redirect-https", status: 308 },
     { type: "rate-limit", ratePerSecond: 0.5, burst: 1 },
     { type: "rate-limit", ratePerSecond: 100, burst: 200 },
+    { type: "hsts", maxAge: 0 },
+    { type: "hsts", maxAge: 86400, includeSubDomains: false },
+    { type: "hsts", maxAge: 63072000, includeSubDomains: true, preload: true },
   ])("accepts %j", (spec) => {
     expect(parseFilterSpec(spec)).toEqual(spec);
   });
@@ -35,6 +38,14 @@ describe("parseFilterSpec", () => {
     [{ type: "rate-limit", ratePerSecond: 10, burst: 0 }, "burst", 0],
     [{ type: "rate-limit", ratePerSecond: 10, burst: 1.5 }, "burst", 1.5],
     [{ type: "rate-limit", ratePerSecond: 10 }, "burst", undefined],
+    [{ type: "hsts" }, "maxAge", undefined],
+    [{ type: "hsts", maxAge: -1 }, "maxAge", -1],
+    [{ type: "hsts", maxAge: 1.5 }, "maxAge", 1.5],
+    [{ type: "hsts", maxAge: "31536000" }, "maxAge", "31536000"],
+    [{ type: "hsts", maxAge: 1e12 }, "maxAge", 1e12],
+    [{ type: "hsts", maxAge: 100, includeSubDomains: "yes" }, "includeSubDomains", "yes"],
+    [{ type: "hsts", maxAge: 31536000, preload: true }, "preload", true],
+    [{ type: "hsts", maxAge: 86400, includeSubDomains: true, preload: true }, "preload", true],
   ])("rejects %j at %s", (spec, field, value) => {
     expect(() => parseFilterSpec(spec, "filters[2]")).toThrow(
       expect.objectContaining({ code: "SB_INVALID_FIELD", field: `filters[2].${field}`, value }),

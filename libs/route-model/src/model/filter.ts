@@ -1,9 +1,28 @@
 // FilterSpec validation: one entry of an endpoint's filter chain (see types.ts FilterSpec).
 import { ValidationError } from "../errors.js";
-import { fieldPath, readArray, readNumber, readRecord, readString, readStringMap } from "./fields.js";
+import {
+  fieldPath,
+  readArray,
+  readBoolean,
+  readNumber,
+  readRecord,
+  readString,
+  readStringMap,
+} from "./fields.js";
 import type { FilterSpec } from "./types.js";
 
-const FILTER_TYPES = ["strip-prefix", "request-headers", "response-headers", "redirect-https", "rate-limit"];
+const FILTER_TYPES = [
+  "strip-prefix",
+  "request-headers",
+  "response-headers",
+  "redirect-https",
+  "rate-limit",
+  "hsts",
+];
+/** Ten years: a longer max-age is a typo. */
+const HSTS_MAX_AGE = 315_360_000;
+/** What the browsers' preload list requires (hstspreload.org): a year, subdomains included. */
+const HSTS_PRELOAD_MIN_AGE = 31_536_000;
 const REDIRECT_STATUSES = [301, 302, 307, 308] as const;
 /** RFC 9110 token: the characters a header name may use. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -30,8 +49,11 @@ const RESERVED_HEADERS = new Set([
 
 /**
  * Validates one FilterSpec by its `type`: strip-prefix `prefix` starts with `/`; header filters
- * take `set` (header names, values without CR/LF/NUL) and `remove` (header names); redirect-https `status` is 301, 302, 307 or 308; rate-limit needs `ratePerSecond` > 0 and an
- * integer `burst` >= 1. Unknown fields are dropped. Throws ValidationError naming the field.
+ * take `set` (header names, values without CR/LF/NUL) and `remove` (header names);
+ * redirect-https `status` is 301, 302, 307 or 308; rate-limit needs `ratePerSecond` > 0 and an
+ * integer `burst` >= 1; hsts a whole `maxAge` in seconds (0 tells browsers to forget), and
+ * `preload` only with `includeSubDomains` and a year or more. Unknown fields are dropped.
+ * Throws ValidationError naming the field.
  */
 export function parseFilterSpec(x: unknown, at = ""): FilterSpec {
   const record = readRecord(x, at);
@@ -78,6 +100,8 @@ export function parseFilterSpec(x: unknown, at = ""): FilterSpec {
       });
       return { type: "rate-limit", ratePerSecond, burst };
     }
+    case "hsts":
+      return readHsts(record, field);
     default:
       throw new ValidationError(
         field("type"),
@@ -85,6 +109,23 @@ export function parseFilterSpec(x: unknown, at = ""): FilterSpec {
         `is not a filter type (${FILTER_TYPES.join(", ")})`,
       );
   }
+}
+
+function readHsts(record: Record<string, unknown>, field: (name: string) => string): FilterSpec {
+  const maxAge = readNumber(record.maxAge, field("maxAge"), { min: 0, max: HSTS_MAX_AGE, integer: true });
+  const spec: Extract<FilterSpec, { type: "hsts" }> = { type: "hsts", maxAge };
+  if (record.includeSubDomains !== undefined) {
+    spec.includeSubDomains = readBoolean(record.includeSubDomains, field("includeSubDomains"));
+  }
+  if (record.preload !== undefined) spec.preload = readBoolean(record.preload, field("preload"));
+  if (spec.preload === true && (spec.includeSubDomains !== true || maxAge < HSTS_PRELOAD_MIN_AGE)) {
+    throw new ValidationError(
+      field("preload"),
+      true,
+      `needs includeSubDomains: true and maxAge >= ${HSTS_PRELOAD_MIN_AGE} (the preload list's rules)`,
+    );
+  }
+  return spec;
 }
 
 function readHeaderSet(x: unknown, at: string): Record<string, string> {

@@ -66,7 +66,9 @@ export type FilterSpec =
   | { type: "request-headers"; set?: Record<string, string>; remove?: string[] }
   | { type: "response-headers"; set?: Record<string, string>; remove?: string[] }
   | { type: "redirect-https"; status?: 301 | 302 | 307 | 308 }
-  | { type: "rate-limit"; ratePerSecond: number; burst: number };
+  | { type: "rate-limit"; ratePerSecond: number; burst: number }
+  /** Strict-Transport-Security on responses to HTTPS requests (RFC 6797); `maxAge` in seconds. */
+  | { type: "hsts"; maxAge: number; includeSubDomains?: boolean; preload?: boolean };
 
 export interface Endpoint {
   /** `example.com`, `www.example.com/blog`, `*.example.com/api`. */
@@ -77,6 +79,8 @@ export interface Endpoint {
   sticky?: boolean;
   /** `signalbox.health.require=true`: new backends wait for their first passing probe. */
   healthRequire?: boolean;
+  /** `signalbox.tls=true` / `tls: true`: the endpoint must be served with a certificate covering its host. */
+  tls?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@
 // health verdict and requests per second.
 import type { QueryBackend, QueryEndpoint } from "@signalbox/bus";
 import { type Backend, compileTable, type RouteTable } from "@signalbox/route-model";
+import { patternHost, SniIndex, tlsWarnings } from "@signalbox/tls";
 import { invalid, type OpContext, type OpHandler } from "../op-context.js";
 import { readPattern } from "../request-fields.js";
 
@@ -14,6 +15,12 @@ export const query: OpHandler<"query"> = async (request, ctx) => {
   const built = ctx.tables.current();
   const table = built ?? NO_TABLE_YET;
   const compiled = compileTable(table, { random: ctx.random });
+  const [certificates, defaultId] = await Promise.all([ctx.certs.list(), ctx.certs.defaultId()]);
+  const entries = certificates.map((cert) => ({ ...cert, value: cert.id }));
+  const sni = new SniIndex(
+    entries,
+    entries.find((entry) => entry.id === defaultId),
+  );
   const selected = compiled.endpoints
     .map((compiledEndpoint) => ({ key: keyOf(compiledEndpoint.endpoint.pattern), compiledEndpoint }))
     .filter(({ key }) => only === undefined || key === only.value);
@@ -30,6 +37,8 @@ export const query: OpHandler<"query"> = async (request, ctx) => {
     filters: endpoint.filters,
     ...(endpoint.sticky !== undefined && { sticky: endpoint.sticky }),
     ...(endpoint.healthRequire !== undefined && { healthRequire: endpoint.healthRequire }),
+    ...(endpoint.tls !== undefined && { tls: endpoint.tls }),
+    ...certificateOf(sni, endpoint.pattern),
     routes: routes.map(({ route, backends }) => ({
       id: route.id,
       selector: route.selector,
@@ -53,9 +62,19 @@ export const query: OpHandler<"query"> = async (request, ctx) => {
   const warnings = compiled.warnings
     .filter((warning) => only === undefined || keyOf(warning.pattern) === only.value)
     .map((warning) => warning.message);
+  const shown = table.endpoints.filter(
+    (endpoint) => only === undefined || keyOf(endpoint.pattern) === only.value,
+  );
+  warnings.push(...tlsWarnings(shown, only === undefined ? certificates : [], now));
   if (!built) warnings.unshift("the watcher has not built a route table yet");
   return { ok: true, version: table.version, generatedAt: table.generatedAt, endpoints, backends, warnings };
 };
+
+/** `{ certificate: id }` when a certificate (or the default) answers SNI for the pattern's host. */
+function certificateOf(sni: SniIndex<string>, pattern: string): { certificate?: string } {
+  const pick = sni.pick(patternHost(pattern));
+  return pick === undefined ? {} : { certificate: pick.id };
+}
 
 /** The table's patterns are normalised already; this guards a comparison against one that is not. */
 function keyOf(pattern: string): string {

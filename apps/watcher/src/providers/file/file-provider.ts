@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { WatcherMetrics } from "../../metrics.js";
 import { createCoalescedTask } from "../../scheduling/coalesced-task.js";
 import type { Provider, ProviderSnapshot } from "../provider.js";
-import { parseRoutesFile } from "./routes-file.js";
+import { type FileCertificate, parseRoutesFile } from "./routes-file.js";
 
 export interface FileProviderOptions {
   path: string;
@@ -19,6 +19,11 @@ export interface FileProviderOptions {
   debounceMs: number;
   /** Re-read period, in case a file system event was missed (network mounts). */
   resyncMs: number;
+  /**
+   * The `certificates:` of the last good file, with paths resolved against its directory; called
+   * at every load and resync (certificate files change without the routes file changing).
+   */
+  onCertificates?(certificates: FileCertificate[]): Promise<void>;
 }
 
 /**
@@ -42,6 +47,13 @@ async function runFile(
   /** The last text read, good or bad: an unchanged file is neither re-parsed nor re-logged. */
   let lastText: string | undefined;
   let missingLogged = false;
+  /** The last good file's certificates, resolved; re-read at each trigger. */
+  let certificates: FileCertificate[] | undefined;
+  /** Names in the routes file's directory whose change triggers a load (the file, and certificate files there). */
+  let triggers = new Set([name]);
+  const syncCertificates = async () => {
+    if (certificates !== undefined) await opts.onCertificates?.(certificates);
+  };
 
   /** A file backend's `connectedAt` is when this watcher first read it, so a re-read changes nothing. */
   const connectedAt = (id: string) => {
@@ -69,7 +81,7 @@ async function runFile(
         return;
       }
       missingLogged = false;
-      if (text === lastText) return;
+      if (text === lastText) return syncCertificates();
       lastText = text;
       const result = parseRoutesFile(text, { connectedAt });
       if (!result.ok) {
@@ -87,6 +99,20 @@ async function runFile(
         "routes file loaded",
       );
       emit({ source: "file", endpoints: result.endpoints, backends: result.backends, warnings: [] });
+      const base = dirname(path);
+      certificates = result.certificates.map((c) => ({
+        ...c,
+        cert: resolve(base, c.cert),
+        key: resolve(base, c.key),
+      }));
+      triggers = new Set([
+        name,
+        ...certificates
+          .flatMap((c) => [c.cert, c.key])
+          .filter((p) => dirname(p) === base)
+          .map((p) => basename(p)),
+      ]);
+      await syncCertificates();
     },
   });
 
@@ -96,7 +122,7 @@ async function runFile(
     if (watcher || signal.aborted) return;
     try {
       watcher = watch(dirname(path), (_event, changed) => {
-        if (changed === null || changed === name) load.trigger();
+        if (changed === null || triggers.has(changed)) load.trigger();
       });
       watcher.on("error", (error) => {
         logger.warn(

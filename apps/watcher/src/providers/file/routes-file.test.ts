@@ -89,7 +89,19 @@ describe("parseRoutesFile", () => {
   });
 
   it("treats an empty file as no routes", () => {
-    expect(parseRoutesFile("", opts)).toEqual({ ok: true, endpoints: [], backends: [] });
+    expect(parseRoutesFile("", opts)).toEqual({ ok: true, endpoints: [], backends: [], certificates: [] });
+  });
+
+  it("reads certificates: paths as written, an optional id, one default", () => {
+    const text =
+      "certificates:\n  - { cert: a.pem, key: a.key, default: true }\n  - { id: b-1, cert: /etc/b.pem, key: /etc/b.key }\n";
+    expect(parseRoutesFile(text, opts)).toMatchObject({
+      ok: true,
+      certificates: [
+        { id: undefined, cert: "a.pem", key: "a.key", default: true },
+        { id: "b-1", cert: "/etc/b.pem", key: "/etc/b.key", default: false },
+      ],
+    });
   });
 
   it.each([
@@ -133,6 +145,24 @@ describe("parseRoutesFile", () => {
       /backend id "b" repeats backends\[0\]/,
     ],
     ["a list at the top", "- a\n- b\n", 1, /the file is not a mapping/],
+    [
+      "a certificate without a key",
+      "certificates:\n  - { cert: a.pem }\n",
+      2,
+      /certificates\[0\]\.key is not a file path/,
+    ],
+    [
+      "a bad certificate id",
+      "certificates:\n  - { id: A/B, cert: a, key: b }\n",
+      2,
+      /certificates\[0\]\.id is not lower-case/,
+    ],
+    [
+      "two default certificates",
+      "certificates:\n  - { cert: a, key: b, default: true }\n  - { cert: c, key: d, default: true }\n",
+      3,
+      /certificates\[0\] is the default already/,
+    ],
   ])("names the line and the reason for %s", (_name, text, line, reason) => {
     const result = parseRoutesFile(text, opts);
     expect(result.ok).toBe(false);

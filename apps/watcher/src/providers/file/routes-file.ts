@@ -1,5 +1,7 @@
 // The routes file (ROUTES_FILE): YAML or JSON text -> the file provider's endpoints and
 // static backends, validated with route-model; an error names the line and the reason.
+
+import { CERT_ID } from "@signalbox/bus";
 import {
   type Backend,
   normalizePattern,
@@ -10,8 +12,16 @@ import {
 import { LineCounter, parseDocument } from "yaml";
 import type { ProviderEndpoint, ProviderRoute } from "../provider.js";
 
+/** One entry of `certificates:`: paths as written (relative ones are relative to the routes file). */
+export interface FileCertificate {
+  id: string | undefined;
+  cert: string;
+  key: string;
+  default: boolean;
+}
+
 export type RoutesFileResult =
-  | { ok: true; endpoints: ProviderEndpoint[]; backends: Backend[] }
+  | { ok: true; endpoints: ProviderEndpoint[]; backends: Backend[]; certificates: FileCertificate[] }
   | { ok: false; line: number; column: number; reason: string };
 
 export interface RoutesFileOptions {
@@ -19,8 +29,9 @@ export interface RoutesFileOptions {
   connectedAt: (backendId: string) => number;
 }
 
-const TOP_KEYS = ["endpoints", "backends"];
-const ENDPOINT_KEYS = ["pattern", "routes", "filters", "sticky", "healthRequire"];
+const TOP_KEYS = ["endpoints", "backends", "certificates"];
+const CERTIFICATE_KEYS = ["id", "cert", "key", "default"];
+const ENDPOINT_KEYS = ["pattern", "routes", "filters", "sticky", "healthRequire", "tls"];
 const ROUTE_KEYS = ["id", "name", "selector", "weight", "strategy"];
 const BACKEND_KEYS = ["id", "service", "address", "labels", "weight", "state", "location"];
 const DEFAULT_WEIGHT = 100;
@@ -43,9 +54,11 @@ class FileProblem extends Error {
  *   - pattern: api.example.com/v1        # required
  *     routes:                             # selector (default ""), weight (100), strategy
  *       - { selector: "app=api", weight: 90, name: stable }   # `name` keys the route id; `id` pins it
- *     filters: [{ type: strip-prefix }]   # sticky, healthRequire: optional booleans
+ *     filters: [{ type: strip-prefix }]   # sticky, healthRequire, tls: optional booleans
  * backends:
  *   - { service: api, address: "10.0.0.1:8080", labels: { app: api } }   # id default file:<service>@<address>
+ * certificates:                           # into signalbox-certs (source file); id and default optional
+ *   - { cert: certs/api.pem, key: certs/api.key, id: api, default: true }
  * ```
  * Unknown keys, duplicate patterns (after normalising) and duplicate backend ids are errors.
  * JSON is read by the same YAML 1.2 parser. Never throws: a problem is `{ ok: false, line, reason }`.
@@ -75,7 +88,7 @@ export function parseRoutesFile(text: string, opts: RoutesFileOptions): RoutesFi
 function readContent(
   root: unknown,
   opts: RoutesFileOptions,
-): { endpoints: ProviderEndpoint[]; backends: Backend[] } {
+): { endpoints: ProviderEndpoint[]; backends: Backend[]; certificates: FileCertificate[] } {
   const top = readObject(root, [], TOP_KEYS);
   const endpoints: ProviderEndpoint[] = [];
   const patterns = new Map<string, number>();
@@ -102,7 +115,43 @@ function readContent(
     ids.set(backend.id, i);
     backends.push(backend);
   }
-  return { endpoints, backends };
+  return { endpoints, backends, certificates: readCertificates(top.certificates) };
+}
+
+function readCertificates(x: unknown): FileCertificate[] {
+  const certificates: FileCertificate[] = [];
+  let defaultAt: number | undefined;
+  for (const [i, item] of readList(x, ["certificates"]).entries()) {
+    const at = ["certificates", i];
+    const record = readObject(item, at, CERTIFICATE_KEYS);
+    const path = (key: string): string => {
+      const value = record[key];
+      if (typeof value !== "string" || value === "")
+        throw new FileProblem([...at, key], `${label([...at, key])} is not a file path`);
+      return value;
+    };
+    if (record.id !== undefined && (typeof record.id !== "string" || !CERT_ID.test(record.id))) {
+      throw new FileProblem(
+        [...at, "id"],
+        `${label([...at, "id"])} is not lower-case letters, digits, - and _`,
+      );
+    }
+    if (record.default !== undefined && typeof record.default !== "boolean") {
+      throw new FileProblem([...at, "default"], `${label([...at, "default"])} is not true or false`);
+    }
+    if (record.default === true) {
+      if (defaultAt !== undefined)
+        throw new FileProblem([...at, "default"], `certificates[${defaultAt}] is the default already`);
+      defaultAt = i;
+    }
+    certificates.push({
+      id: record.id,
+      cert: path("cert"),
+      key: path("key"),
+      default: record.default === true,
+    });
+  }
+  return certificates;
 }
 
 function readEndpoint(item: unknown, i: number): ProviderEndpoint {
