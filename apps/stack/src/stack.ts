@@ -154,7 +154,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await execFileAsync(
       process.execPath,
       [cli, "cert", "add", demoCerts.certPath, demoCerts.keyPath, "--id", "demo", "--default"],
-      { env: common, timeout: 10_000 },
+      { env: roleEnv("admin"), timeout: 10_000 },
     );
     const demoPorts = await findFreePorts(2);
     for (const [index, version] of ["v1", "v2"].entries()) {

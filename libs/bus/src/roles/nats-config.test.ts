@@ -34,7 +34,9 @@ describe("rolePermissions", () => {
       const { publish, allowResponses } = rolePermissions(role);
       const writes = publish.filter((subject) => subject.startsWith("$KV."));
       expect(writes, role).toEqual(
-        role === "watcher" ? ["$KV.signalbox-routes.>", "$KV.signalbox-config.>"] : [],
+        role === "watcher"
+          ? ["$KV.signalbox-routes.>", "$KV.signalbox-config.>", "$KV.signalbox-certs.>"]
+          : [],
       );
       expect(allowResponses, role).toBe(role === "watcher");
     }
