@@ -14,6 +14,7 @@ import {
   readLogLevel,
   readNatsEnv,
 } from "@signalbox/service";
+import { type AccessLogConfig, readAccessLogConfig } from "./access-log/access-log-config.js";
 
 export interface RouterConfig {
   /** ROUTER_LISTEN: one HTTP listener per entry. */
@@ -76,6 +77,8 @@ export interface RouterConfig {
   healthTtlMs: number;
   /** Period of `stats.router.<routerId>`. */
   statsIntervalMs: number;
+  /** ROUTER_ACCESS_LOG*: where and which access-log lines are written. */
+  accessLog: AccessLogConfig;
 }
 
 /** The environment variables the router reads, printed by `signalbox router --help`. */
@@ -118,6 +121,11 @@ Environment:
   ROUTER_HEALTH_TTL_MS       a health verdict not republished this long lapses, and
                              the source's gate alone decides again     (15000)
   ROUTER_STATS_INTERVAL_MS   period of stats.router.<id>               (1000)
+  ROUTER_ACCESS_LOG          one JSON line per request: stdout, off, or a file path
+                             (reopened on SIGHUP)                      (stdout)
+  ROUTER_ACCESS_LOG_QUERY    true: the path in the access log keeps its query string  (false)
+  ROUTER_ACCESS_LOG_SAMPLE   log 1 in N of the 1xx-3xx answers (4xx/5xx always)  (1)
+  ROUTER_ACCESS_LOG_SLOW_MS  answers at least this slow are always logged; 0: off  (0)
 `;
 
 /** Reads the router's variables from `env`; throws ConfigError naming the first bad variable and value. */
@@ -169,6 +177,7 @@ export function loadConfig(env: Env): RouterConfig {
     slowStartMs: int("ROUTER_SLOW_START_MS", 10_000, 0),
     healthTtlMs: int("ROUTER_HEALTH_TTL_MS", 15_000, 1),
     statsIntervalMs: int("ROUTER_STATS_INTERVAL_MS", 1000, 10),
+    accessLog: readAccessLogConfig(env),
   };
 }
 

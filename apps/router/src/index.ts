@@ -7,6 +7,7 @@ import { type Clock, systemClock } from "@signalbox/backoff";
 import { codecs, connectNats, subjects } from "@signalbox/bus";
 import type { AdminServer, ListenAddress } from "@signalbox/service";
 import pino, { type Logger } from "pino";
+import { AccessLog } from "./access-log/access-log.js";
 import { startRouterAdmin } from "./admin/admin-server.js";
 import { BackendStats } from "./backend-stats.js";
 import type { RouterConfig } from "./config.js";
@@ -84,10 +85,15 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
         pools.prune((id) => backends.has(id));
       }
       metrics?.countSwap();
+      metrics?.dropRemovedSeries(table.compiled);
     },
   });
   const connections = new Connections();
   metrics = new RouterMetrics({ stats, tables, connections });
+  const accessLog = AccessLog.open(config.accessLog);
+  // logrotate moves the file, then signals: the next line goes to a fresh file at the same path.
+  const reopenAccessLog = () => accessLog?.reopen();
+  if (typeof config.accessLog.destination === "object") process.on("SIGHUP", reopenAccessLog);
   const requestDeps: RequestDeps = {
     tables,
     stats,
@@ -104,6 +110,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     maxBodyBytes: config.maxBodyBytes,
     onRetry: () => metrics?.countRetry(),
     logger: log("request"),
+    accessLog,
   };
   const upgradeDeps = {
     ...requestDeps,
@@ -160,6 +167,8 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   } catch (err) {
     for (const server of servers) server.close();
     await admin?.stop();
+    process.off("SIGHUP", reopenAccessLog);
+    await accessLog?.close();
     throw err;
   }
   logger.info(
@@ -214,6 +223,8 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     if (deps.nats === undefined && nc !== undefined) await nc.close().catch(() => {});
     await pools.destroy();
     await admin?.stop();
+    process.off("SIGHUP", reopenAccessLog);
+    await accessLog?.close();
     return report;
   };
   return {
