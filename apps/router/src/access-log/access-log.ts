@@ -1,6 +1,8 @@
 // The access log: one JSON line per answer, appended asynchronously through sonic-boom (pino's
-// destination) to stdout or a file that SIGHUP reopens (logrotate's move-then-signal). Sampling is
-// decided before a line is built, so a sampled-out request costs a comparison and a counter.
+// destination) to stdout or a file that SIGHUP reopens (logrotate's move-then-signal). Lines are
+// written in batches of BATCH_BYTES, and at least every FLUSH_MS: one write per line cost ~20% of
+// the proxy's throughput (bench/proxy). Sampling is decided before a line is built, so a
+// sampled-out request costs a comparison and a counter.
 
 import pino from "pino";
 import type { AccessLogConfig } from "./access-log-config.js";
@@ -41,6 +43,9 @@ export interface RetriedAttempt {
 
 type Destination = ReturnType<typeof pino.destination>;
 
+const BATCH_BYTES = 8 * 1024;
+const FLUSH_MS = 250;
+
 export class AccessLog {
   private sampled = 0;
 
@@ -54,7 +59,16 @@ export class AccessLog {
     const { destination } = config;
     if (destination === "off") return undefined;
     const dest = destination === "stdout" ? 1 : destination.path;
-    return new AccessLog(pino.destination({ dest, sync: false, mkdir: true, append: true }), config);
+    // pino's types lack sonic-boom's periodicFlush (a flush timer, unref'd, cleared on end).
+    const options = {
+      dest,
+      sync: false,
+      mkdir: true,
+      append: true,
+      minLength: BATCH_BYTES,
+      periodicFlush: FLUSH_MS,
+    };
+    return new AccessLog(pino.destination(options), config);
   }
 
   /** Paths keep their query string in the log. */
