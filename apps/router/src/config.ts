@@ -15,6 +15,7 @@ import {
   readNatsEnv,
 } from "@signalbox/service";
 import { type AccessLogConfig, readAccessLogConfig } from "./access-log/access-log-config.js";
+import { readTracingConfig, type TracingConfig } from "./tracing/tracing-config.js";
 
 export interface RouterConfig {
   /** ROUTER_LISTEN: one HTTP listener per entry. */
@@ -79,6 +80,8 @@ export interface RouterConfig {
   statsIntervalMs: number;
   /** ROUTER_ACCESS_LOG*: where and which access-log lines are written. */
   accessLog: AccessLogConfig;
+  /** OTEL_*: undefined (tracing off) unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: TracingConfig | undefined;
 }
 
 /** The environment variables the router reads, printed by `signalbox router --help`. */
@@ -126,6 +129,13 @@ Environment:
   ROUTER_ACCESS_LOG_QUERY    true: the path in the access log keeps its query string  (false)
   ROUTER_ACCESS_LOG_SAMPLE   log 1 in N of the 1xx-3xx answers (4xx/5xx always)  (1)
   ROUTER_ACCESS_LOG_SLOW_MS  answers at least this slow are always logged; 0: off  (0)
+  OTEL_EXPORTER_OTLP_ENDPOINT  tracing on: spans posted to <url>/v1/traces (OTLP/HTTP
+                             JSON); a trusted proxy's traceparent is continued  (unset: off)
+  OTEL_SERVICE_NAME          service.name of the spans                 (signalbox-router)
+  OTEL_TRACES_SAMPLER        always_on|always_off|traceidratio|parentbased_always_on|
+                             parentbased_always_off|parentbased_traceidratio
+                                                                       (parentbased_always_on)
+  OTEL_TRACES_SAMPLER_ARG    the ratio of the *traceidratio samplers, 0..1  (1)
 `;
 
 /** Reads the router's variables from `env`; throws ConfigError naming the first bad variable and value. */
@@ -178,6 +188,7 @@ export function loadConfig(env: Env): RouterConfig {
     healthTtlMs: int("ROUTER_HEALTH_TTL_MS", 15_000, 1),
     statsIntervalMs: int("ROUTER_STATS_INTERVAL_MS", 1000, 10),
     accessLog: readAccessLogConfig(env),
+    tracing: readTracingConfig(env),
   };
 }
 

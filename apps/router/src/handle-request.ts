@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { AccessLog } from "./access-log/access-log.js";
 import { recordForwarded, recordRefused } from "./access-log/record.js";
-import type { RefusedRequest } from "./access-log/request-line.js";
+import { unroutedRequest } from "./access-log/request-line.js";
 import type { Connections } from "./connections.js";
 import type { FilterOutcome } from "./filters/filter.js";
 import {
@@ -64,10 +64,11 @@ function handleRequest(
       // The body stays unread: the connection cannot carry another request.
       res.shouldKeepAlive = false;
       const bytesOutBefore = req.socket.bytesWritten;
+      const requestId = findHeader(req.rawHeaders, "x-request-id") ?? "";
       answerError(res, "body-too-large", "", deps);
       recordRefused(
         deps,
-        unroutedRequest(req, deps.proto),
+        unroutedRequest(req, deps.proto, requestId),
         statusOf("body-too-large"),
         "body-too-large",
         startedAt,
@@ -114,21 +115,6 @@ function handleRequest(
 function declaredBodyTooLarge(rawHeaders: readonly string[], max: number): boolean {
   const length = findHeader(rawHeaders, "content-length");
   return length !== undefined && Number(length) > max;
-}
-
-/** The request a refusal before routing (a declared body too large) knows: no host, no client yet. */
-function unroutedRequest(req: IncomingMessage, scheme: string): RefusedRequest {
-  const requestId = findHeader(req.rawHeaders, "x-request-id") ?? "";
-  return {
-    req,
-    scheme,
-    requestId,
-    clientIp: undefined,
-    host: undefined,
-    endpoint: undefined,
-    tableVersion: undefined,
-    traceId: undefined,
-  };
 }
 
 /** The end of a forwarded request: count it, log it, answer a failure. */

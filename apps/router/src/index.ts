@@ -91,6 +91,11 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   const connections = new Connections();
   metrics = new RouterMetrics({ stats, tables, connections });
   const accessLog = AccessLog.open(config.accessLog);
+  // The SDK is loaded only when tracing is on: off costs nothing.
+  const tracer =
+    config.tracing === undefined
+      ? undefined
+      : (await import("./tracing/otel-tracer.js")).startOtelTracer(config.tracing);
   // logrotate moves the file, then signals: the next line goes to a fresh file at the same path.
   const reopenAccessLog = () => accessLog?.reopen();
   if (typeof config.accessLog.destination === "object") process.on("SIGHUP", reopenAccessLog);
@@ -104,6 +109,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     random,
     proto: "http",
     trustedProxies: config.trustedProxies,
+    tracer,
     retries: config.retries,
     retryBaseMs: config.retryBaseMs,
     clientTimeoutMs: config.clientTimeoutMs,
@@ -169,6 +175,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     await admin?.stop();
     process.off("SIGHUP", reopenAccessLog);
     await accessLog?.close();
+    await tracer?.shutdown();
     throw err;
   }
   logger.info(
@@ -225,6 +232,7 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     await admin?.stop();
     process.off("SIGHUP", reopenAccessLog);
     await accessLog?.close();
+    await tracer?.shutdown();
     return report;
   };
   return {

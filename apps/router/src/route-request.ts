@@ -14,11 +14,12 @@ import type { BackendStats } from "./backend-stats.js";
 import type { ClientConnection } from "./connections.js";
 import type { FilterOutcome } from "./filters/filter.js";
 import type { OutgoingRequest } from "./forward/forward.js";
-import { addForwarding, readRequestHead } from "./forward/headers.js";
+import { addForwarding, findHeader, readRequestHead, setHeader } from "./forward/headers.js";
 import { peerAddressOf } from "./peer-address.js";
 import { type Pick, RequestPick } from "./pick.js";
 import type { ErrorReason } from "./respond-error.js";
 import type { TableStore } from "./table/table-store.js";
+import type { RequestSpan, RequestTracer } from "./tracing/request-span.js";
 import { trustedTraceId } from "./tracing/traceparent.js";
 
 export interface RouteDeps {
@@ -28,6 +29,8 @@ export interface RouteDeps {
   proto: "http" | "https";
   /** Peers whose forwarding headers are believed (ROUTER_TRUSTED_PROXIES). */
   trustedProxies: CidrSet;
+  /** Starts each request's span when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT); else undefined. */
+  tracer: RequestTracer | undefined;
 }
 
 export type Routed =
@@ -70,18 +73,29 @@ export function routeRequest(
     : peer;
   const host = target.host.authority;
   addForwarding(head, { host, peer, trustedPeer, clientIp, proto: deps.proto });
-  const traceId = trustedPeer ? trustedTraceId(req.rawHeaders) : undefined;
+  // A trusted peer's trace is continued; anyone else's traceparent is replaced (tracing on) or
+  // passed on untouched and not logged as the request's trace (tracing off: no cost).
+  let span: RequestSpan | undefined;
+  let traceId: string | undefined;
+  if (deps.tracer !== undefined) {
+    const parent = trustedPeer ? findHeader(req.rawHeaders, "traceparent") : undefined;
+    const state = parent === undefined ? undefined : findHeader(req.rawHeaders, "tracestate");
+    span = deps.tracer.start(req.method ?? "GET", host, target.path, parent, state);
+    traceId = span.traceId;
+    setHeader(head.headers, "traceparent", span.traceparent);
+    setHeader(head.headers, "tracestate", span.tracestate);
+  } else if (trustedPeer) traceId = trustedTraceId(req.rawHeaders);
   if (table === undefined) {
     return refuse(
       "not-ready",
-      refusedRequest(req, deps.proto, head.requestId, clientIp, host, undefined, table, traceId),
+      refusedRequest(req, deps.proto, head.requestId, clientIp, host, undefined, table, traceId, span),
     );
   }
   const endpoint = table.match(target.host.name, target.path);
   if (endpoint === undefined) {
     return refuse(
       "no-endpoint",
-      refusedRequest(req, deps.proto, head.requestId, clientIp, host, undefined, table, traceId),
+      refusedRequest(req, deps.proto, head.requestId, clientIp, host, undefined, table, traceId, span),
     );
   }
   const out: OutgoingRequest = {
@@ -107,6 +121,7 @@ export function routeRequest(
     verdict: undefined,
     tableVersion: table.version,
     traceId,
+    span,
   };
   const pattern = endpoint.compiled.endpoint.pattern;
   if (!endpoint.filters.empty) {
@@ -130,7 +145,7 @@ export function routeRequest(
   if (pick === undefined) {
     return refuse(
       "no-healthy-backend",
-      refusedRequest(req, deps.proto, head.requestId, clientIp, host, pattern, table, traceId),
+      refusedRequest(req, deps.proto, head.requestId, clientIp, host, pattern, table, traceId, span),
     );
   }
   if (endpoint.stickyCookie !== undefined) out.stickyRoute = picker.cookie(endpoint.stickyCookie);
@@ -150,6 +165,7 @@ function refusedRequest(
   endpoint: string | undefined,
   table: { version: number } | undefined,
   traceId?: string,
+  span?: RequestSpan,
 ): RefusedRequest {
-  return { req, scheme, requestId, clientIp, host, endpoint, tableVersion: table?.version, traceId };
+  return { req, scheme, requestId, clientIp, host, endpoint, tableVersion: table?.version, traceId, span };
 }

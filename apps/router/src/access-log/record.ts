@@ -4,6 +4,7 @@
 import type { OutgoingRequest } from "../forward/forward.js";
 import type { RouterMetrics } from "../metrics.js";
 import type { Pick } from "../pick.js";
+import type { RequestSpan } from "../tracing/request-span.js";
 import type { AccessLog } from "./access-log.js";
 import { forwardedLine, type RefusedRequest, refusedLine } from "./request-line.js";
 
@@ -23,6 +24,7 @@ export function recordForwarded(
 ): void {
   const now = performance.now();
   const durationMs = now - out.startedAt;
+  if (out.span !== undefined) endForwardedSpan(out.span, out, pick, status, reason);
   deps.metrics.observeForwarded(out.endpoint, pick, status, durationMs, now - out.attemptStartedAt);
   const log = deps.accessLog;
   if (log === undefined || !log.keeps(status, durationMs)) return;
@@ -40,8 +42,34 @@ export function recordRefused(
 ): void {
   const now = performance.now();
   const durationMs = now - startedAt;
+  refused.span?.end({
+    status,
+    error: reason,
+    endpoint: refused.endpoint,
+    route: undefined,
+    backend: undefined,
+    attempts: 0,
+  });
   deps.metrics.observeRefused(status, durationMs);
   const log = deps.accessLog;
   if (log === undefined || !log.keeps(status, durationMs)) return;
   log.write(refusedLine(refused, status, reason, startedAt, bytesOutBefore, now, log.logsQuery));
+}
+
+function endForwardedSpan(
+  span: RequestSpan,
+  out: OutgoingRequest,
+  pick: Pick,
+  status: number,
+  reason: string | undefined,
+): void {
+  if (out.retried !== undefined) for (const { backend, reason } of out.retried) span.retried(backend, reason);
+  span.end({
+    status,
+    error: reason,
+    endpoint: out.endpoint.compiled.endpoint.pattern,
+    route: pick.route.route.id,
+    backend: pick.backend.id,
+    attempts: out.attempts,
+  });
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage } from "node:http";
 import type { OutgoingRequest } from "../forward/forward.js";
 import { logPath } from "../log-path.js";
 import type { Pick } from "../pick.js";
+import type { RequestSpan } from "../tracing/request-span.js";
 import type { AccessLine } from "./access-log.js";
 
 /** The request as the router knew it when it answered without a backend (no route, refused, filtered). */
@@ -20,6 +21,23 @@ export interface RefusedRequest {
   endpoint: string | undefined;
   tableVersion: number | undefined;
   traceId: string | undefined;
+  /** The request's span when tracing is on. */
+  span: RequestSpan | undefined;
+}
+
+/** A request refused before it was routed (a declared body too large, a refused upgrade): no host, no client yet. */
+export function unroutedRequest(req: IncomingMessage, scheme: string, requestId: string): RefusedRequest {
+  return {
+    req,
+    scheme,
+    requestId,
+    clientIp: undefined,
+    host: undefined,
+    endpoint: undefined,
+    tableVersion: undefined,
+    traceId: undefined,
+    span: undefined,
+  };
 }
 
 /** The line of a forwarded request; `status` 0 when the connection was cut after the head went out. */

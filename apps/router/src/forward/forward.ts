@@ -10,6 +10,7 @@ import type { ClientConnection, Connections, InFlight } from "../connections.js"
 import type { FilterRequest } from "../filters/filter.js";
 import type { Pick } from "../pick.js";
 import type { RoutedEndpoint } from "../table/table-store.js";
+import type { RequestSpan } from "../tracing/request-span.js";
 import { BODY_TOO_LARGE, limitBody } from "./body-limit.js";
 import { responseHeaders } from "./headers.js";
 import type { BackendPools, PoolHandler } from "./pools.js";
@@ -52,6 +53,8 @@ export interface OutgoingRequest extends FilterRequest {
   tableVersion: number;
   /** The trace this request belongs to, when one was continued or started (access log). */
   traceId: string | undefined;
+  /** The request's span when tracing is on. */
+  span: RequestSpan | undefined;
 }
 
 export interface ForwardDeps {

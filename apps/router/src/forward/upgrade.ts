@@ -8,7 +8,7 @@ import { request as httpRequest, type IncomingMessage, STATUS_CODES } from "node
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import { type RecordDeps, recordForwarded, recordRefused } from "../access-log/record.js";
-import type { RefusedRequest } from "../access-log/request-line.js";
+import { unroutedRequest } from "../access-log/request-line.js";
 import type { BackendStats } from "../backend-stats.js";
 import type { Connections, Tunnel } from "../connections.js";
 import type { RouterMetrics } from "../metrics.js";
@@ -51,7 +51,7 @@ export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer
     refuse(client, "upgrade-refused", deps);
     recordRefused(
       deps,
-      unrouted(req, deps),
+      unroutedRequest(req, deps.proto, ""),
       statusOf("upgrade-refused"),
       "upgrade-refused",
       startedAt,
@@ -63,7 +63,7 @@ export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer
     refuse(client, "too-many-tunnels", deps);
     recordRefused(
       deps,
-      unrouted(req, deps),
+      unroutedRequest(req, deps.proto, ""),
       statusOf("too-many-tunnels"),
       "too-many-tunnels",
       startedAt,
@@ -99,20 +99,6 @@ export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer
   const attempt: Attempt = (out, pick, listener) => dialUpgrade(out, pick, client, head, deps, listener);
   const context: UpgradeContext = { client, deps, out: routed.out };
   forwardWithRetries(routed.out, routed.pick, routed.picker, deps, attempt, upgradeDone, context);
-}
-
-/** What an upgrade refused before routing knows of its request. */
-function unrouted(req: IncomingMessage, deps: UpgradeDeps): RefusedRequest {
-  return {
-    req,
-    scheme: deps.proto,
-    requestId: "",
-    clientIp: undefined,
-    host: undefined,
-    endpoint: undefined,
-    tableVersion: deps.tables.current()?.version,
-    traceId: undefined,
-  };
 }
 
 interface UpgradeContext {
