@@ -9,6 +9,8 @@ export interface WatcherMetrics {
   readonly marathonFetches: Counter<"result">;
   readonly marathonApps: Gauge;
   readonly streamReconnects: Counter;
+  /** Marathon events by type: the routing types by name, anything else as `other` (bounded labels). */
+  readonly marathonEvents: Counter<"type">;
   readonly providerWarnings: Gauge<"source">;
   readonly routesFileLoads: Counter<"result">;
   readonly tableVersion: Gauge;
@@ -50,6 +52,12 @@ export function createWatcherMetrics(): WatcherMetrics {
     streamReconnects: new Counter({
       name: "signalbox_watcher_marathon_stream_reconnects_total",
       help: "Marathon event stream connection attempts after the first",
+      registers,
+    }),
+    marathonEvents: new Counter({
+      name: "signalbox_watcher_marathon_events_total",
+      help: "Marathon events received, by type (the routing types; any other is `other`)",
+      labelNames: ["type"],
       registers,
     }),
     providerWarnings: new Gauge({
