@@ -3,9 +3,10 @@
 // second, p50 and p99 of each and the ratios to direct.
 //
 // How to run: `npm run build` at the root, then `node bench/proxy/run.mjs [--rounds 5] [--seconds 5]
-// [--connections 64] [--json] [--loader undici] [--only router,router-log]`. The router runs twice:
-// `router` (access log off) and `router-log` (every request logged to a file), for the log's cost. Load comes from wrk when it is on PATH (and no
-// `--loader undici`), else from load.mjs (undici, in a child process). nginx and HAProxy are used
+// [--connections 64] [--json] [--loader undici] [--only router,router-log]`. The router runs
+// twice: `router` (access log off) and `router-log` (every request logged to a file), for the
+// log's cost; `--only` keeps direct and the named targets. Load comes from wrk when it is on PATH
+// (and no `--loader undici`), else from load.mjs (undici, in a child process). nginx and HAProxy are used
 // when on PATH, one worker / one thread each with keep-alive to the backend; `nginx-plain` is nginx's
 // proxy_pass as it comes (no upstream keep-alive), for reference. Ratios "x nginx" are against the
 // keep-alive nginx, "x http-proxy" against the http-proxy package (a root devDependency, for this
