@@ -13,6 +13,7 @@ try {
     [
       "",
       "Signalbox is up.",
+      `  dashboard    ${stack.dashboardUrl}`,
       `  router       ${stack.routerUrl}`,
       `  try          curl -H 'Host: ${DEMO_HOST}' ${stack.routerUrl}/`,
       `  admin        ${stack.adminUrl}/routes  ${stack.adminUrl}/metrics  ${stack.adminUrl}/explain?url=http://${DEMO_HOST}/`,

@@ -11,9 +11,10 @@ import {
 } from "@signalbox/bus";
 import { type ListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
-import { startControlApi } from "./api/control-api.js";
+import { type ControlApi, startControlApi } from "./api/control-api.js";
 import type { KV, NatsConnection } from "./bus-types.js";
 import type { Config } from "./config.js";
+import { dashboardRoutes } from "./dashboard/dashboard-routes.js";
 import { createLeaderLease } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
 import { createAgentProvider } from "./providers/agent/agent-provider.js";
@@ -116,10 +117,17 @@ export function createProviders(ctx: WatcherContext): Provider[] {
   return providers;
 }
 
-/** Wiring point: services started beside the builder (the control API); each is stopped first on stop(). */
-export async function startServices(ctx: WatcherContext, builder: TableBuilder): Promise<WatcherService[]> {
+/**
+ * Wiring point: services started beside the builder (the control API, which the dashboard reads);
+ * each is stopped first on stop().
+ */
+export async function startServices(
+  ctx: WatcherContext,
+  builder: TableBuilder,
+): Promise<{ services: WatcherService[]; controlApi: ControlApi }> {
   const { nc, configKv, clock, logger, random, tokens } = ctx;
-  return [await startControlApi({ nc, configKv, builder, clock, logger, tokens, random })];
+  const controlApi = await startControlApi({ nc, configKv, builder, clock, logger, tokens, random });
+  return { services: [controlApi], controlApi };
 }
 
 /**
@@ -205,10 +213,13 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     },
   });
 
-  // Listeners first: a port in use or a failing service stops start() before anything runs.
+  // Services and listeners first (the dashboard on the admin listener reads the control API): a
+  // port in use or a failing service stops start() before anything runs.
   let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
   let services: WatcherService[] = [];
   try {
+    const started = await startServices(ctx, builder);
+    services = started.services;
     admin = await startAdminServer({
       listen: config.adminListen,
       registry: metrics.registry,
@@ -218,9 +229,17 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
         version: builder.current()?.version ?? 0,
         waitingFor: builder.waitingFor(),
       }),
+      routes: dashboardRoutes({
+        controlApi: started.controlApi,
+        tables: builder,
+        watcherId: config.watcherId,
+        isLeader: () => lease.isLeader(),
+        streamAgeSeconds: () => metrics.streamAgeSeconds(),
+        now: () => clock.now(),
+      }),
     });
-    services = await startServices(ctx, builder);
   } catch (error) {
+    for (const service of services) await service.stop();
     await admin?.stop();
     if (!deps.nc) await nc.close();
     throw error;

@@ -6,6 +6,8 @@ export interface WatcherMetrics {
   readonly registry: Registry;
   /** Seconds since the Marathon stream last sent anything (event or keep-alive). */
   observeStreamAge(read: () => number | undefined): void;
+  /** The stream age as the gauge reads it (undefined without a Marathon provider). */
+  streamAgeSeconds(): number | undefined;
   readonly marathonFetches: Counter<"result">;
   readonly marathonApps: Gauge;
   readonly streamReconnects: Counter;
@@ -38,6 +40,7 @@ export function createWatcherMetrics(): WatcherMetrics {
     observeStreamAge(read) {
       readStreamAge = read;
     },
+    streamAgeSeconds: () => readStreamAge(),
     marathonFetches: new Counter({
       name: "signalbox_watcher_marathon_fetches_total",
       help: "/v2/apps fetches by result: ok, failed, held-empty",
