@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitUntil } from "@signalbox/bus/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
 import { backendOf, endpoint, get, startBackend, type TestBackend, type TestRouter } from "./harness.js";
 import { useRouterSuite } from "./router-suite.js";
 
@@ -14,6 +15,7 @@ const logFile = join(dir, "access.log");
 const suite = useRouterSuite({ ROUTER_ACCESS_LOG: logFile });
 let live: TestBackend;
 let dead: TestBackend;
+let socket: TestBackend;
 let sampled: TestRouter;
 const sampledFile = join(dir, "sampled.log");
 
@@ -48,6 +50,10 @@ async function lineOf(requestId: string, file = logFile): Promise<Line> {
 
 beforeAll(async () => {
   live = await suite.backend("b-live");
+  socket = await suite.backend("ws");
+  new WebSocketServer({ server: socket.server }).on("connection", (ws) =>
+    ws.on("message", (data) => ws.send(`echo ${data}`)),
+  );
   // A backend that is gone: its port refuses connections, so the dial fails and is retried.
   dead = await startBackend("a-dead");
   await dead.kill();
@@ -56,8 +62,13 @@ beforeAll(async () => {
       endpoint("log.test/api", [{ selector: "id=b-live" }]),
       endpoint("retry.test", [{ selector: "pool=both" }]),
       endpoint("empty.test", [{ selector: "id=nobody" }]),
+      endpoint("ws.test", [{ selector: "id=ws" }]),
     ],
-    [backendOf(live, { id: "b-live", pool: "both" }), backendOf(dead, { id: "a-dead", pool: "both" })],
+    [
+      backendOf(live, { id: "b-live", pool: "both" }),
+      backendOf(dead, { id: "a-dead", pool: "both" }),
+      backendOf(socket, { id: "ws" }),
+    ],
   );
   suite.harness.publishHealth("/web", { "b-live": "SERVING" });
   sampled = await suite.harness.startRouter({
@@ -204,6 +215,27 @@ describe("router access log", () => {
       backend: null,
     });
     expect(line.bytesOut as number).toBeGreaterThan(Buffer.byteLength(unavailable.body));
+  });
+
+  it("writes a line for a WebSocket upgrade when the backend answered 101", async () => {
+    const ws = new WebSocket(`${suite.router.url.replace("http", "ws")}/chat?room=secret`, {
+      headers: { host: "ws.test", "x-request-id": "req-upgrade" },
+    });
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const echoed = new Promise((resolve) => ws.once("message", (data) => resolve(String(data))));
+    ws.send("hi");
+    expect(await echoed).toBe("echo hi");
+    ws.close();
+    expect(await lineOf("req-upgrade")).toMatchObject({
+      status: 101,
+      method: "GET",
+      host: "ws.test",
+      path: "/chat",
+      endpoint: "ws.test",
+      backend: "ws",
+      attempts: 1,
+      error: null,
+    });
   });
 
   it("samples 1 in N of the 2xx answers but keeps every 4xx, with the query when asked", async () => {
