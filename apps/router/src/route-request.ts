@@ -136,6 +136,7 @@ export function routeRequest(
         pattern,
         table,
         traceId,
+        span,
       );
       return { kind: "filtered", outcome, requestId: head.requestId, refused };
     }

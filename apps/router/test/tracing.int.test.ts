@@ -93,7 +93,13 @@ beforeAll(async () => {
   receiver = await startReceiver();
   otlpUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   const web = await suite.backend("web");
-  await suite.publish([endpoint("trace.test", [{ selector: "" }])], [backendOf(web)]);
+  await suite.publish(
+    [
+      endpoint("trace.test", [{ selector: "" }]),
+      endpoint("secure.test", [{ selector: "" }], { filters: [{ type: "redirect-https" }] }),
+    ],
+    [backendOf(web)],
+  );
   const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_TRACES_SAMPLER: "parentbased_always_on" };
   trusted = await suite.harness.startRouter({
     ...traced,
@@ -148,6 +154,11 @@ describe("router tracing", () => {
     expect(flags).toBe("01");
     expect(headers.tracestate).toBe("vendor=abc");
     expect((await logLine(join(dir, "trusted.log"), "trace-trusted")).traceId).toBe(TRACE);
+    // Answers the router makes itself (a filter's redirect, a 404) are spans of the trace too.
+    const redirect = await get(trusted.url, "secure.test", { headers: { traceparent: CLIENT_TRACEPARENT } });
+    expect(redirect.status).toBe(301);
+    const missing = await get(trusted.url, "nowhere.test", { headers: { traceparent: CLIENT_TRACEPARENT } });
+    expect(missing.status).toBe(404);
     // Stopping flushes the batch to the receiver.
     await trusted.stop();
     await waitUntil(() => received.some((s) => s.spanId === spanId), "the trusted router's span");
@@ -163,6 +174,10 @@ describe("router tracing", () => {
     expect(attribute(span, "signalbox.endpoint")).toBe("trace.test");
     expect(attribute(span, "signalbox.backend")).toBe("web");
     expect(attribute(span, "url.path")).toBe("/t");
+    await waitUntil(() => received.filter((s) => s.traceId === TRACE).length >= 3, "the router-made spans");
+    const routerMade = received.filter((s) => s.traceId === TRACE && s.spanId !== spanId);
+    expect(routerMade.map((s) => attribute(s, "http.response.status_code")).sort()).toEqual([301, 404]);
+    expect(routerMade.map((s) => s.parentSpanId)).toEqual([PARENT, PARENT]);
   });
 
   it("starts a new trace for an untrusted peer's traceparent and drops its tracestate", async () => {
