@@ -5,7 +5,8 @@
 // How to run: `npm run build` at the root, then `node bench/proxy/run.mjs [--rounds 5] [--seconds 5]
 // [--connections 64] [--json] [--loader undici] [--only router,router-log]`. The router runs
 // twice: `router` (access log off) and `router-log` (every request logged to a file), for the
-// log's cost; `--only` keeps direct and the named targets. Load comes from wrk when it is on PATH
+// log's cost (BENCH_ACCESS_LOG=/dev/null: without the file); `--only` keeps direct and the
+// named targets. Load comes from wrk when it is on PATH
 // (and no `--loader undici`), else from load.mjs (undici, in a child process). nginx and HAProxy are used
 // when on PATH, one worker / one thread each with keep-alive to the backend; `nginx-plain` is nginx's
 // proxy_pass as it comes (no upstream keep-alive), for reference. Ratios "x nginx" are against the
@@ -186,7 +187,7 @@ async function main() {
   const targets = [{ name: "direct", port: backendPort }];
   targets.push({ name: "router", port: await startNode("router.mjs", [`127.0.0.1:${backendPort}`]) });
   // The same router writing its access log (every request, to a file): the log's cost, same run.
-  const accessLog = join(tmp, "access.log");
+  const accessLog = process.env.BENCH_ACCESS_LOG ?? join(tmp, "access.log");
   targets.push({
     name: "router-log",
     port: await startNode("router.mjs", [`127.0.0.1:${backendPort}`, accessLog]),

@@ -4,6 +4,7 @@
 
 import type { IncomingMessage } from "node:http";
 import type { OutgoingRequest } from "../forward/forward.js";
+import { findHeader } from "../forward/headers.js";
 import { logPath } from "../log-path.js";
 import type { Pick } from "../pick.js";
 import type { RequestSpan } from "../tracing/request-span.js";
@@ -52,7 +53,7 @@ export function forwardedLine(
   const { req, endpoint } = out;
   const route = pick.route.route;
   return {
-    time: new Date().toISOString(),
+    time: isoNow(),
     requestId: out.requestId,
     traceId: out.traceId ?? null,
     client: out.clientIp,
@@ -91,7 +92,7 @@ export function refusedLine(
 ): AccessLine {
   const { req } = refused;
   return {
-    time: new Date().toISOString(),
+    time: isoNow(),
     requestId: refused.requestId,
     traceId: refused.traceId ?? null,
     client: refused.clientIp ?? null,
@@ -122,11 +123,27 @@ function pathOf(target: string | undefined, logQuery: boolean): string | null {
   return (logQuery ? target : logPath(target)) ?? null;
 }
 
-/** The declared body size (0 without a body); null for a chunked body, whose size nobody declared. */
+/**
+ * The declared body size (0 without a body); null for a chunked body, whose size nobody declared.
+ * From rawHeaders: `req.headers` would build node:http's header object for this line alone.
+ */
 function bytesIn(req: IncomingMessage): number | null {
-  const length = req.headers["content-length"];
+  const length = findHeader(req.rawHeaders, "content-length");
   if (length !== undefined) return Number(length);
-  return req.headers["transfer-encoding"] === undefined ? 0 : null;
+  return findHeader(req.rawHeaders, "transfer-encoding") === undefined ? 0 : null;
+}
+
+let clockMs = 0;
+let clockText = "";
+
+/** The ISO time of now, formatted once per millisecond (lines of one millisecond share it). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== clockMs) {
+    clockMs = ms;
+    clockText = new Date(ms).toISOString();
+  }
+  return clockText;
 }
 
 /** Bytes written on the client socket for this answer, head included (0 once the socket is gone). */
