@@ -1,5 +1,6 @@
 // The bench's router: a private nats-server, one endpoint `bench.test` -> the backend, the router
 // from apps/router/dist. Prints the router's port on stdout. Needs `npm run build` first.
+// Usage: node bench/proxy/router.mjs <backend host:port> [access log: off (default) | a file path]
 // With BENCH_TLS_CERT and BENCH_TLS_KEY (PEM paths) in the environment: also an HTTPS listener
 // serving that pair as the default certificate from signalbox-certs; then the TLS port is printed.
 import { readFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import pino from "pino";
 const backendAddress = process.argv[2];
 const certPath = process.env.BENCH_TLS_CERT;
 const keyPath = process.env.BENCH_TLS_KEY;
+const accessLog = process.argv[3] ?? "off";
 const logger = pino({ level: "warn" });
 const nats = await startNatsServer();
 const nc = await connectNats({ servers: nats.url, name: "bench-writer", logger });
@@ -65,6 +67,7 @@ const config = loadConfig({
   DRAIN_DELAY_MS: "0",
   DRAIN_TIMEOUT_MS: "1000",
   ROUTER_SLOW_START_MS: "0",
+  ROUTER_ACCESS_LOG: accessLog,
 });
 const router = await start(config, { logger });
 while (router.tableVersion() < 1) await new Promise((r) => setTimeout(r, 20));

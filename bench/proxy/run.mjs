@@ -3,8 +3,11 @@
 // second, p50 and p99 of each and the ratios to direct.
 //
 // How to run: `npm run build` at the root, then `node bench/proxy/run.mjs [--rounds 5] [--seconds 5]
-// [--connections 64] [--json] [--loader undici]`. Load comes from wrk when it is on PATH (and no
-// `--loader undici`), else from load.mjs (undici, in a child process). nginx and HAProxy are used
+// [--connections 64] [--json] [--loader undici] [--only router,router-log]`. The router runs
+// twice: `router` (access log off) and `router-log` (every request logged to a file), for the
+// log's cost (BENCH_ACCESS_LOG=/dev/null: without the file); `--only` keeps direct and the
+// named targets. Load comes from wrk when it is on PATH
+// (and no `--loader undici`), else from load.mjs (undici, in a child process). nginx and HAProxy are used
 // when on PATH, one worker / one thread each with keep-alive to the backend; `nginx-plain` is nginx's
 // proxy_pass as it comes (no upstream keep-alive), for reference. Ratios "x nginx" are against the
 // keep-alive nginx, "x http-proxy" against the http-proxy package (a root devDependency, for this
@@ -374,6 +377,12 @@ async function main() {
   const backendPort = await startNode("backend.mjs");
   const targets = [{ name: "direct", port: backendPort }];
   targets.push({ name: "router", port: await startNode("router.mjs", [`127.0.0.1:${backendPort}`]) });
+  // The same router writing its access log (every request, to a file): the log's cost, same run.
+  const accessLog = process.env.BENCH_ACCESS_LOG ?? join(tmp, "access.log");
+  targets.push({
+    name: "router-log",
+    port: await startNode("router.mjs", [`127.0.0.1:${backendPort}`, accessLog]),
+  });
   targets.push({ name: "http-proxy", port: await startNode("http-proxy.mjs", [`127.0.0.1:${backendPort}`]) });
   const nginx = which("nginx");
   if (nginx) {
@@ -382,6 +391,11 @@ async function main() {
   }
   const haproxy = which("haproxy");
   if (haproxy) targets.push({ name: "haproxy", port: await startHaproxy(haproxy, backendPort) });
+  // `--only router,router-log`: those targets and direct (the access log's cost with less noise).
+  if (args.only !== undefined) {
+    const keep = new Set(["direct", ...String(args.only).split(",")]);
+    for (let i = targets.length - 1; i >= 0; i--) if (!keep.has(targets[i].name)) targets.splice(i, 1);
+  }
   const loader = USE_WRK ? "wrk -t2" : "load.mjs (undici)";
   console.error(`load: ${loader}, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${SECONDS}s per target`);
   const summary = await rounds(targets, "http");
@@ -390,16 +404,25 @@ async function main() {
   const httpProxyRow = summary.find((s) => s.name === "http-proxy");
   for (const row of summary) {
     row.rpsVsDirect = row.rps / direct.rps;
-    row.rpsVsHttpProxy = row.rps / httpProxyRow.rps;
+    row.rpsVsHttpProxy = httpProxyRow === undefined ? Number.NaN : row.rps / httpProxyRow.rps;
     if (nginxRow) {
       row.rpsVsNginx = row.rps / nginxRow.rps;
       row.p99VsNginx = row.p99Ms / nginxRow.p99Ms;
     }
   }
+  const routerRow = summary.find((s) => s.name === "router");
+  const loggingRow = summary.find((s) => s.name === "router-log");
+  const accessLogCost = {
+    rpsRatio: loggingRow.rps / routerRow.rps,
+    p99Ratio: loggingRow.p99Ms / routerRow.p99Ms,
+  };
+  console.error(
+    `access log on vs off: ${accessLogCost.rpsRatio.toFixed(3)}x rps, ${accessLogCost.p99Ratio.toFixed(2)}x p99`,
+  );
   if (args.json)
     console.log(
       JSON.stringify(
-        { loader, connections: CONNECTIONS, rounds: ROUNDS, seconds: SECONDS, summary },
+        { loader, connections: CONNECTIONS, rounds: ROUNDS, seconds: SECONDS, summary, accessLogCost },
         null,
         2,
       ),

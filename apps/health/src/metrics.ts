@@ -17,7 +17,7 @@ export interface HealthMetrics {
   /** Sets where the gauges are read from at each scrape. */
   observe(read: () => HealthGauges): void;
   readonly probes: Counter<"kind" | "result">;
-  readonly probeSeconds: Histogram<"kind">;
+  readonly probeSeconds: Histogram<"kind" | "result">;
   readonly verdictChanges: Counter<"status">;
   readonly published: Counter;
 }
@@ -60,8 +60,8 @@ export function createHealthMetrics(): HealthMetrics {
     }),
     probeSeconds: new Histogram({
       name: "signalbox_health_probe_duration_seconds",
-      help: "Time from a probe's start to its result",
-      labelNames: ["kind"],
+      help: "Time from a probe's start to its result, by kind and result (pass, fail)",
+      labelNames: ["kind", "result"],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),

@@ -55,8 +55,9 @@ export function createHealthMonitor(options: MonitorOptions): HealthMonitor {
       apply(book.setProbeStatus(target.id, status));
     },
     onResult(target, result, durationMs) {
-      metrics.probes.inc({ kind: target.kind, result: result.ok ? "pass" : "fail" });
-      metrics.probeSeconds.observe({ kind: target.kind }, durationMs / 1000);
+      const labels = { kind: target.kind, result: result.ok ? "pass" : "fail" };
+      metrics.probes.inc(labels);
+      metrics.probeSeconds.observe(labels, durationMs / 1000);
     },
   });
 

@@ -294,6 +294,9 @@ describe("health service", () => {
     expect(await healthz.json()).toMatchObject({ status: "ok", tableVersion: table.version });
     const metrics = await (await fetch(`http://127.0.0.1:${health.adminPort}/metrics`)).text();
     expect(metrics).toMatch(/signalbox_health_probes_total\{[^}]*kind="http"[^}]*result="fail"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(
+      /signalbox_health_probe_duration_seconds_count\{[^}]*kind="http"[^}]*result="fail"[^}]*\} [1-9]/,
+    );
     expect(metrics).toMatch(/signalbox_health_backends_serving\{[^}]*\} [1-9]/);
     expect(metrics).toContain(`signalbox_health_table_version{service="health"} ${table.version}`);
   });

@@ -60,6 +60,12 @@ describe("loadConfig", () => {
     ["ROUTER_TRUSTED_PROXIES", "10.0.0.0/8,proxy.test"],
     ["ROUTER_PROXY_PROTOCOL_LISTEN", "127.0.0.1:8443"],
     ["ROUTER_TLS_LISTEN", "127.0.0.1:8443,nowhere"],
+    ["ROUTER_ACCESS_LOG_QUERY", "yes"],
+    ["ROUTER_ACCESS_LOG_SAMPLE", "0"],
+    ["ROUTER_ACCESS_LOG_SLOW_MS", "fast"],
+    ["OTEL_TRACES_SAMPLER", "sometimes"],
+    ["OTEL_TRACES_SAMPLER_ARG", "2"],
+    ["OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector"],
   ])("rejects %s=%s naming the variable and value", (variable, value) => {
     const error = (() => {
       try {
@@ -97,6 +103,33 @@ describe("loadConfig", () => {
   it("lists the trusted-proxy and PROXY protocol variables in HELP", () => {
     expect(HELP).toContain("ROUTER_TRUSTED_PROXIES");
     expect(HELP).toContain("ROUTER_PROXY_PROTOCOL_LISTEN");
+  });
+
+  it("writes the access log to stdout, every answer, no query, by default", () => {
+    expect(loadConfig({}).accessLog).toEqual({
+      destination: "stdout",
+      logQuery: false,
+      sample: 1,
+      slowMs: 0,
+    });
+    expect(loadConfig({ ROUTER_ACCESS_LOG: "off" }).accessLog.destination).toBe("off");
+    expect(loadConfig({ ROUTER_ACCESS_LOG: "/var/log/sb.log" }).accessLog.destination).toEqual({
+      path: "/var/log/sb.log",
+    });
+  });
+
+  it("lists the access-log and tracing variables in HELP", () => {
+    for (const name of [
+      "ROUTER_ACCESS_LOG ",
+      "ROUTER_ACCESS_LOG_QUERY",
+      "ROUTER_ACCESS_LOG_SAMPLE",
+      "ROUTER_ACCESS_LOG_SLOW_MS",
+      "OTEL_EXPORTER_OTLP_ENDPOINT",
+      "OTEL_SERVICE_NAME",
+      "OTEL_TRACES_SAMPLER",
+    ]) {
+      expect(HELP).toContain(name);
+    }
   });
 
   it("accepts :port for all interfaces", () => {

@@ -14,6 +14,8 @@ import {
   readLogLevel,
   readNatsEnv,
 } from "@signalbox/service";
+import { type AccessLogConfig, readAccessLogConfig } from "./access-log/access-log-config.js";
+import { readTracingConfig, type TracingConfig } from "./tracing/tracing-config.js";
 
 export interface RouterConfig {
   /** ROUTER_LISTEN: one HTTP listener per entry. */
@@ -78,6 +80,10 @@ export interface RouterConfig {
   healthTtlMs: number;
   /** Period of `stats.router.<routerId>`. */
   statsIntervalMs: number;
+  /** ROUTER_ACCESS_LOG*: where and which access-log lines are written. */
+  accessLog: AccessLogConfig;
+  /** OTEL_*: undefined (tracing off) unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: TracingConfig | undefined;
 }
 
 /** The environment variables the router reads, printed by `signalbox router --help`. */
@@ -122,6 +128,18 @@ Environment:
   ROUTER_HEALTH_TTL_MS       a health verdict not republished this long lapses, and
                              the source's gate alone decides again     (15000)
   ROUTER_STATS_INTERVAL_MS   period of stats.router.<id>               (1000)
+  ROUTER_ACCESS_LOG          one JSON line per request: stdout, off, or a file path
+                             (reopened on SIGHUP)                      (stdout)
+  ROUTER_ACCESS_LOG_QUERY    true: the path in the access log keeps its query string  (false)
+  ROUTER_ACCESS_LOG_SAMPLE   log 1 in N of the 1xx-3xx answers (4xx/5xx always)  (1)
+  ROUTER_ACCESS_LOG_SLOW_MS  answers at least this slow are always logged; 0: off  (0)
+  OTEL_EXPORTER_OTLP_ENDPOINT  tracing on: spans posted to <url>/v1/traces (OTLP/HTTP
+                             JSON); a trusted proxy's traceparent is continued  (unset: off)
+  OTEL_SERVICE_NAME          service.name of the spans                 (signalbox-router)
+  OTEL_TRACES_SAMPLER        always_on|always_off|traceidratio|parentbased_always_on|
+                             parentbased_always_off|parentbased_traceidratio
+                                                                       (parentbased_always_on)
+  OTEL_TRACES_SAMPLER_ARG    the ratio of the *traceidratio samplers, 0..1  (1)
 `;
 
 /** Reads the router's variables from `env`; throws ConfigError naming the first bad variable and value. */
@@ -174,6 +192,8 @@ export function loadConfig(env: Env): RouterConfig {
     slowStartMs: int("ROUTER_SLOW_START_MS", 10_000, 0),
     healthTtlMs: int("ROUTER_HEALTH_TTL_MS", 15_000, 1),
     statsIntervalMs: int("ROUTER_STATS_INTERVAL_MS", 1000, 10),
+    accessLog: readAccessLogConfig(env),
+    tracing: readTracingConfig(env),
   };
 }
 

@@ -3,6 +3,9 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import type { AccessLog } from "./access-log/access-log.js";
+import { recordForwarded, recordRefused } from "./access-log/record.js";
+import { unroutedRequest } from "./access-log/request-line.js";
 import type { Connections } from "./connections.js";
 import type { FilterOutcome } from "./filters/filter.js";
 import {
@@ -23,6 +26,8 @@ export interface RequestDeps extends RouteDeps, RetryDeps, ForwardDeps {
   connections: Connections;
   metrics: RouterMetrics;
   logger: Logger;
+  /** ROUTER_ACCESS_LOG; undefined when off. */
+  accessLog: AccessLog | undefined;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -53,13 +58,25 @@ function handleRequest(
   expectsContinue: boolean,
 ): void {
   const connection = deps.connections.requestStarted(req.socket);
+  const startedAt = performance.now();
   try {
     if (deps.maxBodyBytes > 0 && declaredBodyTooLarge(req.rawHeaders, deps.maxBodyBytes)) {
       // The body stays unread: the connection cannot carry another request.
       res.shouldKeepAlive = false;
+      const bytesOutBefore = req.socket.bytesWritten;
+      const requestId = findHeader(req.rawHeaders, "x-request-id") ?? "";
       answerError(res, "body-too-large", "", deps);
+      recordRefused(
+        deps,
+        unroutedRequest(req, deps.proto, requestId),
+        statusOf("body-too-large"),
+        "body-too-large",
+        startedAt,
+        bytesOutBefore,
+      );
     } else {
-      const routed = routeRequest(req, res, connection, deps);
+      const bytesOutBefore = req.socket.bytesWritten;
+      const routed = routeRequest(req, res, connection, deps, startedAt);
       if (routed.kind === "routed") {
         if (expectsContinue) res.writeContinue();
         // The client owes its body now; the timer stops once the backend has all of it.
@@ -69,8 +86,23 @@ function handleRequest(
       }
       // Refused without reading a body the client may or may not send now: close after the answer.
       if (expectsContinue) res.shouldKeepAlive = false;
-      if (routed.kind === "refused") answerError(res, routed.reason, routed.requestId, deps);
-      else answerFilter(res, routed.outcome, routed.requestId, deps);
+      if (routed.kind === "refused") {
+        answerError(res, routed.reason, routed.requestId, deps);
+        recordRefused(
+          deps,
+          routed.refused,
+          statusOf(routed.reason),
+          routed.reason,
+          startedAt,
+          bytesOutBefore,
+        );
+      } else {
+        const { outcome } = routed;
+        answerFilter(res, outcome, routed.requestId, deps);
+        const status = outcome.kind === "error" ? statusOf(outcome.reason) : outcome.status;
+        const reason = outcome.kind === "error" ? outcome.reason : undefined;
+        recordRefused(deps, routed.refused, status, reason, startedAt, bytesOutBefore);
+      }
     }
   } catch (err) {
     deps.logger.error({ err, path: logPath(req.url) }, "request handler failed");
@@ -89,13 +121,11 @@ function declaredBodyTooLarge(rawHeaders: readonly string[], max: number): boole
 function answerForwarded(out: OutgoingRequest, result: ForwardResult, pick: Pick, deps: RequestDeps): void {
   if (result.ok) {
     deps.metrics.countStatus(result.status);
-    if (deps.logger.isLevelEnabled("debug")) {
-      deps.logger.debug(
-        { requestId: out.requestId, status: result.status, backend: pick.backend.id },
-        "proxied",
-      );
-    }
-  } else if (result.reason !== "client-closed") {
+    recordForwarded(deps, out, pick, result.status, undefined);
+  } else if (result.reason === "client-closed") {
+    // 499 as nginx logs it: the client went away before its answer.
+    recordForwarded(deps, out, pick, 499, "client-closed");
+  } else {
     deps.logger.warn(
       {
         requestId: out.requestId,
@@ -109,7 +139,10 @@ function answerForwarded(out: OutgoingRequest, result: ForwardResult, pick: Pick
     );
     // The rest of an oversized body is never read: this connection is done after the answer.
     if (result.reason === "body-too-large") out.res.shouldKeepAlive = false;
+    // The head went out already when the backend failed mid-body: the client sees a cut, status 0.
+    const status = out.res.headersSent ? 0 : statusOf(result.reason);
     answerError(out.res, result.reason, out.requestId, deps);
+    recordForwarded(deps, out, pick, status, result.reason);
   }
   deps.connections.requestFinished(out.connection);
 }

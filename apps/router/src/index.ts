@@ -7,6 +7,7 @@ import { type Clock, systemClock } from "@signalbox/backoff";
 import { connectNats, createSkippedKeys, decodeHealthMessage, subjects } from "@signalbox/bus";
 import type { AdminServer, ListenAddress } from "@signalbox/service";
 import pino, { type Logger } from "pino";
+import { AccessLog } from "./access-log/access-log.js";
 import { startRouterAdmin } from "./admin/admin-server.js";
 import { BackendStats } from "./backend-stats.js";
 import type { RouterConfig } from "./config.js";
@@ -96,11 +97,21 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
         pools.prune((id) => backends.has(id));
       }
       metrics?.countSwap();
+      metrics?.dropRemovedSeries(table.compiled);
     },
   });
   const connections = new Connections();
   const skippedKeys = createSkippedKeys({ logger: log("table") });
   metrics = new RouterMetrics({ stats, tables, connections, skippedKeys });
+  const accessLog = AccessLog.open(config.accessLog);
+  // The SDK is loaded only when tracing is on: off costs nothing.
+  const tracer =
+    config.tracing === undefined
+      ? undefined
+      : (await import("./tracing/otel-tracer.js")).startOtelTracer(config.tracing);
+  // logrotate moves the file, then signals: the next line goes to a fresh file at the same path.
+  const reopenAccessLog = () => accessLog?.reopen();
+  if (typeof config.accessLog.destination === "object") process.on("SIGHUP", reopenAccessLog);
   const requestDeps: RequestDeps = {
     tables,
     stats,
@@ -111,12 +122,14 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     random,
     proto: "http",
     trustedProxies: config.trustedProxies,
+    tracer,
     retries: config.retries,
     retryBaseMs: config.retryBaseMs,
     clientTimeoutMs: config.clientTimeoutMs,
     maxBodyBytes: config.maxBodyBytes,
     onRetry: () => metrics?.countRetry(),
     logger: log("request"),
+    accessLog,
   };
   const upgradeDeps = {
     ...requestDeps,
@@ -204,6 +217,9 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
   } catch (err) {
     for (const server of servers) server.close();
     await admin?.stop();
+    process.off("SIGHUP", reopenAccessLog);
+    await accessLog?.close();
+    await tracer?.shutdown();
     throw err;
   }
   const tlsAddresses = tls?.addresses ?? [];
@@ -279,6 +295,9 @@ export async function start(config: RouterConfig, deps: RouterDeps = {}): Promis
     if (deps.nats === undefined && nc !== undefined) await nc.close().catch(() => {});
     await pools.destroy();
     await admin?.stop();
+    process.off("SIGHUP", reopenAccessLog);
+    await accessLog?.close();
+    await tracer?.shutdown();
     return report;
   };
   return {

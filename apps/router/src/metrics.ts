@@ -2,11 +2,13 @@
 // prom-client reads them (and BackendStats, the table, the connections) when /metrics is scraped.
 
 import type { SkippedKeys } from "@signalbox/bus";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { CompiledTable } from "@signalbox/route-model";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BackendState, BackendStats } from "./backend-stats.js";
 import type { Connections } from "./connections.js";
+import type { Pick } from "./pick.js";
 import type { ErrorReason } from "./respond-error.js";
-import type { TableStore } from "./table/table-store.js";
+import type { RoutedEndpoint, TableStore } from "./table/table-store.js";
 
 export interface MetricSources {
   stats: BackendStats;
@@ -24,6 +26,11 @@ export class RouterMetrics {
   private swaps = 0;
   private healthIgnored = 0;
   private ownListenerBackends = 0;
+  private readonly requestDuration: Histogram<"endpoint" | "route" | "code">;
+  private readonly upstreamDuration: Histogram<"backend">;
+  /** The label sets observed so far, by a key made of their values (label values come from the table). */
+  private readonly requestSeries = new Map<string, RequestLabels>();
+  private readonly upstreamSeries = new Map<string, { backend: string }>();
 
   constructor(sources: MetricSources) {
     const self = this;
@@ -118,6 +125,20 @@ export class RouterMetrics {
         this.set(sources.connections.tunnels);
       },
     });
+    this.requestDuration = new Histogram({
+      name: "signalbox_router_request_duration_seconds",
+      help: "Time from a request's arrival to its answer, by endpoint pattern, route id and status class (router-made answers: endpoint and route empty)",
+      labelNames: ["endpoint", "route", "code"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.upstreamDuration = new Histogram({
+      name: "signalbox_router_upstream_duration_seconds",
+      help: "Time from dispatching the last attempt to the end of the backend's response, by backend id",
+      labelNames: ["backend"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
     const eachBackend = (set: (id: string, value: number) => void, read: (s: BackendState) => number) => {
       for (const state of sources.stats.all()) set(state.id, read(state));
     };
@@ -195,4 +216,77 @@ export class RouterMetrics {
   countHealthIgnored(verdicts: number): void {
     this.healthIgnored += verdicts;
   }
+  /** A forwarded request's duration and its last attempt's (ms). */
+  observeForwarded(
+    endpoint: RoutedEndpoint,
+    pick: Pick,
+    status: number,
+    durationMs: number,
+    upstreamMs: number,
+  ): void {
+    const pattern = endpoint.compiled.endpoint.pattern;
+    const routeId = pick.route.route.id;
+    const code = statusClass(status);
+    const key = `${pattern}\n${routeId}\n${code}`;
+    let labels = this.requestSeries.get(key);
+    if (labels === undefined) {
+      labels = { endpoint: pattern, route: routeId, code };
+      this.requestSeries.set(key, labels);
+    }
+    this.requestDuration.observe(labels, durationMs / 1000);
+    const backendId = pick.backend.id;
+    let backend = this.upstreamSeries.get(backendId);
+    if (backend === undefined) {
+      backend = { backend: backendId };
+      this.upstreamSeries.set(backendId, backend);
+    }
+    this.upstreamDuration.observe(backend, upstreamMs / 1000);
+  }
+
+  /** A router-made answer's duration (ms): no endpoint or route label. */
+  observeRefused(status: number, durationMs: number): void {
+    const code = statusClass(status);
+    const key = `\n\n${code}`;
+    let labels = this.requestSeries.get(key);
+    if (labels === undefined) {
+      labels = { endpoint: "", route: "", code };
+      this.requestSeries.set(key, labels);
+    }
+    this.requestDuration.observe(labels, durationMs / 1000);
+  }
+
+  /** Drops the series of endpoints, routes and backends `table` no longer has. */
+  dropRemovedSeries(table: CompiledTable): void {
+    if (this.requestSeries.size > 0) {
+      const routes = new Set<string>();
+      for (const endpoint of table.endpoints) {
+        for (const route of endpoint.routes) routes.add(`${endpoint.endpoint.pattern}\n${route.route.id}`);
+      }
+      for (const [key, labels] of this.requestSeries) {
+        if (labels.endpoint === "" || routes.has(`${labels.endpoint}\n${labels.route}`)) continue;
+        this.requestDuration.remove(labels);
+        this.requestSeries.delete(key);
+      }
+    }
+    for (const [id, labels] of this.upstreamSeries) {
+      if (table.backendsById.has(id)) continue;
+      this.upstreamDuration.remove(labels);
+      this.upstreamSeries.delete(id);
+    }
+  }
+}
+
+interface RequestLabels {
+  endpoint: string;
+  route: string;
+  code: string;
+}
+
+/** From 1 ms to 30 s: a proxy's answers span both. */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const STATUS_CLASSES = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/** `2xx` for 204; `none` for a connection cut before any status. */
+function statusClass(status: number): string {
+  return STATUS_CLASSES[(status / 100) | 0] ?? "none";
 }

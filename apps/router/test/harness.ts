@@ -153,6 +153,8 @@ export async function startHarness(): Promise<Harness> {
         ROUTER_SLOW_START_MS: "0",
         ROUTER_RETRY_BASE_MS: "1",
         ROUTER_ID: "test-router",
+        // A test that reads the access log names a file; stdout stays the test runner's.
+        ROUTER_ACCESS_LOG: "off",
         ...env,
       });
       const logs = captureLogger("info");
@@ -184,11 +186,12 @@ export interface Answer {
 export async function get(
   url: string,
   host: string,
-  opts: { path?: string; method?: string; headers?: Record<string, string> } = {},
+  opts: { path?: string; method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<Answer> {
   const res = await request(`${url}${opts.path ?? "/"}`, {
     method: (opts.method ?? "GET") as "GET",
     headers: { host, ...opts.headers },
+    body: opts.body,
   });
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }

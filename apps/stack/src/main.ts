@@ -13,6 +13,7 @@ try {
     [
       "",
       "Signalbox is up.",
+      `  dashboard    ${stack.dashboardUrl}`,
       `  router       ${stack.routerUrl}`,
       `  try          curl -H 'Host: ${DEMO_HOST}' ${stack.routerUrl}/`,
       `  https        curl --cacert ${stack.caPath} --resolve ${DEMO_HOST}:${portOf(stack.tlsAddress)}:${hostOf(stack.tlsAddress)} https://${DEMO_HOST}:${portOf(stack.tlsAddress)}/`,

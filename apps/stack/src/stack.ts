@@ -47,6 +47,8 @@ export interface Stack {
   readonly tlsAddress: string;
   readonly caPath: string;
   readonly adminUrl: string;
+  /** The watcher's admin listener, where the dashboard is (`/`). */
+  readonly dashboardUrl: string;
   readonly grpcAddress: string;
   readonly logDir: string;
   /** The running processes (the private nats-server first, when there is one), by name. */
@@ -129,9 +131,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       services.push(watch(start()));
     };
 
+    const watcherAdminListen = env.WATCHER_ADMIN_LISTEN ?? "127.0.0.1:9091";
     run("watcher", "watcher", ["watcher"], {
       ROUTES_FILE: env.ROUTES_FILE ?? join(rootDir, "examples/routes.yaml"),
-      WATCHER_ADMIN_LISTEN: env.WATCHER_ADMIN_LISTEN ?? "127.0.0.1:9091",
+      WATCHER_ADMIN_LISTEN: watcherAdminListen,
     });
     run("health", "health", ["health"], {
       HEALTH_GRPC_LISTEN: grpcListen,
@@ -207,6 +210,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       tlsAddress,
       caPath: demoCerts.caPath,
       adminUrl,
+      dashboardUrl: `http://${watcherAdminListen}/`,
       grpcAddress: grpcListen,
       logDir,
       services,

@@ -154,6 +154,14 @@ describe("npm start (apps/stack/dist/main.js)", () => {
       expect(body.backend).toMatch(/^demo-v[12]$/);
       expect(body.host).toBe(host);
 
+      // The dashboard URL the banner prints serves the page.
+      const dashboardUrl = /dashboard\s+(http:\/\/\S+)/.exec(banner)?.[1];
+      expect(dashboardUrl).toBeDefined();
+      const page = await request(dashboardUrl as string, { dispatcher });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers["content-type"]).toContain("text/html");
+      expect(await page.body.text()).toContain("<title>Signalbox</title>");
+
       // Both agents' backends may not be in the router's table yet when the banner prints.
       await waitFor(
         async () => {

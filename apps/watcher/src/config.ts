@@ -51,7 +51,8 @@ Environment:
   NATS_URL                  default nats://127.0.0.1:4222 (comma-separated for a cluster)
   NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS   NATS credentials (default unset)
   LOG_LEVEL                 trace|debug|info|warn|error|fatal|silent (default info)
-  WATCHER_ADMIN_LISTEN      host:port of /healthz and /metrics (default 127.0.0.1:9091)
+  WATCHER_ADMIN_LISTEN      host:port of the dashboard (/), /events, /explain?url=, /healthz
+                            and /metrics (default 127.0.0.1:9091)
   WATCHER_ID                this watcher's name in the leader lease (default <hostname>-<pid>)
   WATCHER_LEASE_TTL_MS      leader lease lifetime; renewed every third of it (default 5000)
   WATCHER_RESYNC_MS         full Marathon and routes-file resync period (default 300000)

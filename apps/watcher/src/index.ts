@@ -16,13 +16,14 @@ import {
 import { createDeniedRanges } from "@signalbox/route-model";
 import { type ListenAddress, startAdminServer } from "@signalbox/service";
 import { type Logger, pino } from "pino";
-import { startControlApi } from "./api/control-api.js";
+import { type ControlApi, startControlApi } from "./api/control-api.js";
 import type { KV, NatsConnection } from "./bus-types.js";
 import { createCertStore } from "./certs/cert-store.js";
 import { createFileCertificateSync } from "./certs/file-certificates.js";
 import { startTicketRotation } from "./certs/ticket-rotation.js";
 import { startTlsWarningLog } from "./certs/tls-warning-log.js";
 import type { Config } from "./config.js";
+import { dashboardRoutes } from "./dashboard/dashboard-routes.js";
 import { createLeaderLease } from "./leader/leader-lease.js";
 import { createWatcherMetrics, type WatcherMetrics } from "./metrics.js";
 import { createAgentProvider } from "./providers/agent/agent-provider.js";
@@ -141,11 +142,18 @@ export function createProviders(ctx: WatcherContext): Provider[] {
   return providers;
 }
 
-/** Wiring point: services started beside the builder (the control API); each is stopped first on stop(). */
-export async function startServices(ctx: WatcherContext, builder: TableBuilder): Promise<WatcherService[]> {
+/**
+ * Wiring point: services started beside the builder (the control API, which the dashboard reads,
+ * the ticket-key rotation, the TLS warning log); each is stopped first on stop().
+ */
+export async function startServices(
+  ctx: WatcherContext,
+  builder: TableBuilder,
+): Promise<{ services: WatcherService[]; controlApi: ControlApi }> {
   const { nc, configKv, certsKv, clock, logger, random, tokens } = ctx;
-  return [
-    await startControlApi({ nc, configKv, certsKv, builder, clock, logger, tokens, random }),
+  const controlApi = await startControlApi({ nc, configKv, certsKv, builder, clock, logger, tokens, random });
+  const services: WatcherService[] = [
+    controlApi,
     startTicketRotation({ certsKv, clock, logger: logger.child({ component: "tickets" }) }),
     startTlsWarningLog({
       tables: builder,
@@ -154,6 +162,7 @@ export async function startServices(ctx: WatcherContext, builder: TableBuilder):
       logger: logger.child({ component: "tls" }),
     }),
   ];
+  return { services, controlApi };
 }
 
 /**
@@ -274,10 +283,13 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
     },
   });
 
-  // Listeners first: a port in use or a failing service stops start() before anything runs.
+  // Services and listeners first (the dashboard on the admin listener reads the control API): a
+  // port in use or a failing service stops start() before anything runs.
   let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
   let services: WatcherService[] = [];
   try {
+    const started = await startServices(ctx, builder);
+    services = started.services;
     admin = await startAdminServer({
       listen: config.adminListen,
       registry: metrics.registry,
@@ -287,10 +299,18 @@ export async function start(config: Config, deps: WatcherDeps = {}): Promise<Wat
         version: builder.current()?.version ?? 0,
         waitingFor: builder.waitingFor(),
       }),
+      routes: dashboardRoutes({
+        controlApi: started.controlApi,
+        tables: builder,
+        watcherId: config.watcherId,
+        isLeader: () => lease.isLeader(),
+        streamAgeSeconds: () => metrics.streamAgeSeconds(),
+        now: () => clock.now(),
+      }),
     });
-    services = await startServices(ctx, builder);
   } catch (error) {
     bucketKeys.stop();
+    for (const service of services) await service.stop();
     await admin?.stop();
     if (!deps.nc) await nc.close();
     throw error;

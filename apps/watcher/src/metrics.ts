@@ -8,9 +8,13 @@ export interface WatcherMetrics {
   observeStreamAge(read: () => number | undefined): void;
   /** Entries of signalbox-routes the watcher's reads skipped (SkippedKeys.total). */
   observeSkippedKeys(read: () => number): void;
+  /** The stream age as the gauge reads it (undefined without a Marathon provider). */
+  streamAgeSeconds(): number | undefined;
   readonly marathonFetches: Counter<"result">;
   readonly marathonApps: Gauge;
   readonly streamReconnects: Counter;
+  /** Marathon events by type: the routing types by name, anything else as `other` (bounded labels). */
+  readonly marathonEvents: Counter<"type">;
   readonly providerWarnings: Gauge<"source">;
   readonly routesFileLoads: Counter<"result">;
   readonly tableVersion: Gauge;
@@ -51,6 +55,7 @@ export function createWatcherMetrics(): WatcherMetrics {
     observeSkippedKeys(read) {
       readSkippedKeys = read;
     },
+    streamAgeSeconds: () => readStreamAge(),
     marathonFetches: new Counter({
       name: "signalbox_watcher_marathon_fetches_total",
       help: "/v2/apps fetches by result: ok, failed, held-empty",
@@ -65,6 +70,12 @@ export function createWatcherMetrics(): WatcherMetrics {
     streamReconnects: new Counter({
       name: "signalbox_watcher_marathon_stream_reconnects_total",
       help: "Marathon event stream connection attempts after the first",
+      registers,
+    }),
+    marathonEvents: new Counter({
+      name: "signalbox_watcher_marathon_events_total",
+      help: "Marathon events received, by type (the routing types; any other is `other`)",
+      labelNames: ["type"],
       registers,
     }),
     providerWarnings: new Gauge({

@@ -93,6 +93,9 @@ describe("Marathon provider", () => {
     fake.emit(eventType, reloadEvents[eventType]);
     await driveUntil(run.clock, () => run.last()?.backends.length === 3, `reload after ${eventType}`);
     expect(fake.appsRequests).toHaveLength(2);
+    expect(
+      await metricValue(run.metrics, "signalbox_watcher_marathon_events_total", `type="${eventType}"`),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it("does not reload on keep-alives, ignored events or garbage lines, but keep-alives reset the stream age", async () => {
@@ -114,6 +117,11 @@ describe("Marathon provider", () => {
 
     expect(fake.appsRequests).toHaveLength(1);
     expect(await metricValue(run.metrics, "signalbox_watcher_marathon_stream_age_seconds")).toBeLessThan(5);
+    // Ignored event types are counted under one label, never by their (stranger-chosen) names;
+    // the garbage's bare `data` line is one nameless event too.
+    expect(await metricValue(run.metrics, "signalbox_watcher_marathon_events_total", 'type="other"')).toBe(
+      Object.keys(ignoredEvents).length + 1,
+    );
     expect(run.log.find("unparsable line").length).toBeGreaterThan(0);
     // The stream still works after all of that.
     fake.emit("status_update_event", reloadEvents.status_update_event);

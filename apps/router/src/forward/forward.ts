@@ -4,11 +4,13 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
+import type { RetriedAttempt } from "../access-log/access-log.js";
 import type { BackendState, BackendStats } from "../backend-stats.js";
 import type { ClientConnection, Connections, InFlight } from "../connections.js";
 import type { FilterRequest } from "../filters/filter.js";
 import type { Pick } from "../pick.js";
 import type { RoutedEndpoint } from "../table/table-store.js";
+import type { RequestSpan } from "../tracing/request-span.js";
 import { BODY_TOO_LARGE, limitBody } from "./body-limit.js";
 import { responseHeaders } from "./headers.js";
 import type { BackendPools, PoolHandler } from "./pools.js";
@@ -35,6 +37,24 @@ export interface OutgoingRequest extends FilterRequest {
   endpoint: RoutedEndpoint;
   /** The sticky cookie's current value (undefined when absent or not sticky). */
   stickyRoute: string | undefined;
+  /** performance.now() when the request arrived (access log, duration histogram). */
+  startedAt: number;
+  /** The client socket's bytesWritten then: the answer's size is the difference. */
+  bytesOutBefore: number;
+  /** performance.now() when the current attempt was dispatched; 0 before the first. */
+  attemptStartedAt: number;
+  /** Attempts dispatched so far. */
+  attempts: number;
+  /** The failed attempts that were tried again elsewhere, in order (undefined: none). */
+  retried: RetriedAttempt[] | undefined;
+  /** The health verdict of the current attempt's backend when it was picked (undefined: none). */
+  verdict: string | undefined;
+  /** Version of the table the request was routed by. */
+  tableVersion: number;
+  /** The trace this request belongs to, when one was continued or started (access log). */
+  traceId: string | undefined;
+  /** The request's span when tracing is on. */
+  span: RequestSpan | undefined;
 }
 
 export interface ForwardDeps {
@@ -80,6 +100,7 @@ export function forwardOnce(
   listener: AttemptListener,
 ): void {
   const backend = pick.backend;
+  startAttempt(out, pick, deps.stats);
   const exchange = new Exchange(out, pick, deps.stats.get(backend.id), deps, listener);
   deps.pools.dispatch(
     backend.id,
@@ -87,6 +108,13 @@ export function forwardOnce(
     { path: out.path, method: out.method, headers: out.headers, body: bodyOf(out, deps.maxBodyBytes) },
     exchange,
   );
+}
+
+/** Notes an attempt of `out` on `pick` for the access log: count, start time, verdict at pick time. */
+export function startAttempt(out: OutgoingRequest, pick: Pick, stats: BackendStats): void {
+  out.attempts += 1;
+  out.attemptStartedAt = performance.now();
+  out.verdict = stats.healthOf(pick.backend.id);
 }
 
 /**

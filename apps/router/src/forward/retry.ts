@@ -88,6 +88,8 @@ class Forwarding<C> implements AttemptListener {
       this.done(this.context, result, pick);
       return;
     }
+    out.retried ??= [];
+    out.retried.push({ backend: pick.backend.id, reason: result.reason });
     deps.onRetry?.(result);
     deps.clock.setTimeout(() => this.retry(next), delayMs);
   }

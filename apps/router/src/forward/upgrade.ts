@@ -7,19 +7,21 @@
 import { request as httpRequest, type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import { type RecordDeps, recordForwarded, recordRefused } from "../access-log/record.js";
+import { unroutedRequest } from "../access-log/request-line.js";
 import type { BackendStats } from "../backend-stats.js";
 import type { Connections, Tunnel } from "../connections.js";
 import type { RouterMetrics } from "../metrics.js";
 import type { Pick } from "../pick.js";
 import { type ErrorReason, respondErrorOnSocket, statusOf } from "../respond-error.js";
 import { type RouteDeps, routeRequest } from "../route-request.js";
-import type { AttemptListener, ForwardResult, OutgoingRequest } from "./forward.js";
+import { type AttemptListener, type ForwardResult, type OutgoingRequest, startAttempt } from "./forward.js";
 import { responseHeaders } from "./headers.js";
 import { type Attempt, type ForwardDone, forwardWithRetries, type RetryDeps } from "./retry.js";
 import { isWebSocketUpgrade } from "./upgrade-request.js";
 import { CLOSE_GOING_AWAY, FrameBoundaries } from "./websocket-frames.js";
 
-export interface UpgradeDeps extends RouteDeps, RetryDeps {
+export interface UpgradeDeps extends RouteDeps, RetryDeps, RecordDeps {
   stats: BackendStats;
   connections: Connections;
   metrics: RouterMetrics;
@@ -41,19 +43,38 @@ const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer, deps: UpgradeDeps): void {
   // A socket already gone would never emit the 'close' that gives its tunnel slot back.
   if (client.destroyed) return;
+  const startedAt = performance.now();
+  const bytesOutBefore = client.bytesWritten;
   // Bytes after the head wait in the socket (and TCP's window) until the backend said 101.
   client.pause();
   if (!isWebSocketUpgrade(req.method, req.rawHeaders)) {
     refuse(client, "upgrade-refused", deps);
+    recordRefused(
+      deps,
+      unroutedRequest(req, deps.proto, ""),
+      statusOf("upgrade-refused"),
+      "upgrade-refused",
+      startedAt,
+      bytesOutBefore,
+    );
     return;
   }
   if (deps.connections.tunnels >= deps.maxTunnels) {
     refuse(client, "too-many-tunnels", deps);
+    recordRefused(
+      deps,
+      unroutedRequest(req, deps.proto, ""),
+      statusOf("too-many-tunnels"),
+      "too-many-tunnels",
+      startedAt,
+      bytesOutBefore,
+    );
     return;
   }
-  const routed = routeRequest(req, undefined, deps.connections.get(client), deps);
+  const routed = routeRequest(req, undefined, deps.connections.get(client), deps, startedAt);
   if (routed.kind === "refused") {
     refuse(client, routed.reason, deps);
+    recordRefused(deps, routed.refused, statusOf(routed.reason), routed.reason, startedAt, bytesOutBefore);
     return;
   }
   if (routed.kind === "filtered") {
@@ -65,6 +86,9 @@ export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer
       );
       closeAfterAnswer(client, deps);
     }
+    const status = outcome.kind === "error" ? statusOf(outcome.reason) : outcome.status;
+    const reason = outcome.kind === "error" ? outcome.reason : undefined;
+    recordRefused(deps, routed.refused, status, reason, startedAt, bytesOutBefore);
     return;
   }
   const { connections } = deps;
@@ -73,20 +97,32 @@ export function handleUpgrade(req: IncomingMessage, client: Socket, head: Buffer
     connections.tunnels -= 1;
   });
   const attempt: Attempt = (out, pick, listener) => dialUpgrade(out, pick, client, head, deps, listener);
-  const context: UpgradeContext = { client, deps, requestId: routed.out.requestId };
+  const context: UpgradeContext = { client, deps, out: routed.out };
   forwardWithRetries(routed.out, routed.pick, routed.picker, deps, attempt, upgradeDone, context);
 }
 
 interface UpgradeContext {
   client: Socket;
   deps: UpgradeDeps;
-  requestId: string;
+  out: OutgoingRequest;
 }
 
-const upgradeDone: ForwardDone<UpgradeContext> = ({ client, deps, requestId }, result, pick) => {
-  if (result.ok || result.reason === "client-closed") return;
-  deps.logger.warn({ requestId, reason: result.reason, backend: pick.backend.id }, "upgrade failed");
+/** The upgrade's line is written when the backend answered (101: the tunnel opens now) or it failed. */
+const upgradeDone: ForwardDone<UpgradeContext> = ({ client, deps, out }, result, pick) => {
+  if (result.ok) {
+    recordForwarded(deps, out, pick, result.status, undefined);
+    return;
+  }
+  if (result.reason === "client-closed") {
+    recordForwarded(deps, out, pick, 499, "client-closed");
+    return;
+  }
+  deps.logger.warn(
+    { requestId: out.requestId, reason: result.reason, backend: pick.backend.id },
+    "upgrade failed",
+  );
   refuse(client, result.reason, deps);
+  recordForwarded(deps, out, pick, statusOf(result.reason), result.reason);
 };
 
 function refuse(client: Socket, reason: ErrorReason, deps: UpgradeDeps): void {
@@ -126,6 +162,7 @@ function dialUpgrade(
   listener: AttemptListener,
 ): void {
   const { clock } = deps;
+  startAttempt(out, pick, deps.stats);
   const { host, port } = splitAddress(pick.backend.address);
   const state = deps.stats.get(pick.backend.id);
   let connected = false;

@@ -17,7 +17,7 @@ import type { KV, NatsConnection } from "../bus-types.js";
 import { createCertStore } from "../certs/cert-store.js";
 import { createTokenStore, type TokenStore } from "../tokens/token-store.js";
 import { createConfigRecords } from "./config-records.js";
-import { createHealthBook } from "./health-book.js";
+import { createHealthBook, type HealthBook } from "./health-book.js";
 import { failed, invalid, type OpContext, type OpHandler, type TableSource } from "./op-context.js";
 import { certAdd } from "./ops/cert-add.js";
 import { certList } from "./ops/cert-list.js";
@@ -29,7 +29,7 @@ import { shape } from "./ops/shape.js";
 import { tokenCreate } from "./ops/token-create.js";
 import { tokenList } from "./ops/token-list.js";
 import { tokenRevoke } from "./ops/token-revoke.js";
-import { createRouterStatsWindow } from "./router-stats.js";
+import { createRouterStatsWindow, type RouterStatsWindow } from "./router-stats.js";
 
 /** Several watchers may run: each request goes to one of them. */
 export const CONTROL_API_QUEUE = "signalbox-watcher";
@@ -71,6 +71,13 @@ export interface ControlApiDeps {
 }
 
 export interface ControlApi {
+  /** The `query` answer for every endpoint, as `signalbox query` shows it (for the dashboard). */
+  query(): Promise<ApiReply<"query">>;
+  /** The routers heard from lately and the health services' last reports (for the dashboard). */
+  fleet(): {
+    routers: ReturnType<RouterStatsWindow["routers"]>;
+    health: ReturnType<HealthBook["lastReports"]>;
+  };
   /** Stops answering; waits for the op in progress to finish. */
   stop(): Promise<void>;
 }
@@ -127,6 +134,8 @@ export async function startControlApi(deps: ControlApiDeps): Promise<ControlApi>
   logger.info({ ops: API_OPS }, "control API listening");
 
   return {
+    query: () => query({}, ctx),
+    fleet: () => ({ routers: ctx.stats.routers(ctx.clock.now()), health: ctx.health.lastReports() }),
     async stop() {
       for (const subscription of subscriptions) subscription.unsubscribe();
       await Promise.allSettled([...inFlight]);

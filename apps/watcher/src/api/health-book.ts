@@ -7,6 +7,8 @@ export interface HealthBook {
   add(verdicts: HealthMessage): void;
   /** The backend's last verdict; UNKNOWN when the health service has said nothing about it. */
   statusOf(service: string, backendId: string): HealthStatus;
+  /** When each service's verdicts were last published (the health service's `at`, epoch ms). */
+  lastReports(): { service: string; at: number }[];
 }
 
 export function createHealthBook(): HealthBook {
@@ -18,6 +20,9 @@ export function createHealthBook(): HealthBook {
     },
     statusOf(service, backendId) {
       return byService.get(service)?.backends[backendId] ?? "UNKNOWN";
+    },
+    lastReports() {
+      return [...byService.values()].map(({ service, at }) => ({ service, at }));
     },
   };
 }

@@ -14,6 +14,8 @@ export interface RouterStatsWindow {
    * reported in the window (then nobody knows), 0 when routers reported without this backend.
    */
   rps(backendId: string, now: number): number | undefined;
+  /** The routers heard from in the window: when each last reported and its in-flight requests. */
+  routers(now: number): { routerId: string; receivedAt: number; inFlight: number }[];
 }
 
 export const DEFAULT_STATS_WINDOW_MS = 5_000;
@@ -36,6 +38,15 @@ export function createRouterStatsWindow(windowMs = DEFAULT_STATS_WINDOW_MS): Rou
       samples.push({ receivedAt, sample });
       byRouter.set(sample.routerId, samples);
       recent(receivedAt);
+    },
+
+    routers(now) {
+      return [...recent(now)].map(([routerId, samples]) => {
+        const last = samples[samples.length - 1];
+        let inFlight = 0;
+        for (const counts of Object.values(last?.sample.backends ?? {})) inFlight += counts.inFlight ?? 0;
+        return { routerId, receivedAt: last?.receivedAt ?? 0, inFlight };
+      });
     },
 
     rps(backendId, now) {

@@ -149,6 +149,7 @@ async function runMarathon(
         },
         onEvent(eventType) {
           touch();
+          metrics.marathonEvents.inc({ type: RELOAD_EVENTS.includes(eventType) ? eventType : "other" });
           // The attach event right after the 200 is the same "connected" the open already fetched for.
           const attachEcho =
             !sawEvent &&
